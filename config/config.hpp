@@ -1,0 +1,213 @@
+// The typed configuration of tetherd, loaded from one YAML file.
+//
+// Every error names file:line:column and the key path. `${ENV}` in a value
+// is replaced by the environment variable; secrets are kept in `secret` and
+// never printed.
+
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "config/secret.hpp"
+#include "supervision/policy.hpp"
+
+namespace tether::config {
+
+using duration = std::chrono::nanoseconds;
+
+/// Where a value came from; line and column are 1-based (0 = unknown).
+struct position {
+  std::string file;
+  int line = 0;
+  int column = 0;
+};
+
+// -- sections ----------------------------------------------------------------
+
+enum class log_format { text, json };
+
+struct daemon_section {
+  /// trace | debug | info | warn | error | critical | off
+  std::string log_level = "info";
+  log_format log_fmt = log_format::text;
+  std::string data_dir = "./var";
+  /// The whole tree must stop within this time, or the process exits hard.
+  duration shutdown_timeout = std::chrono::seconds{10};
+  /// Threads running the Asio io_context for all sockets.
+  int io_threads = 1;
+  /// Threads of the actor scheduler; 0 = CAF's default (cores).
+  int actor_threads = 0;
+  /// Deadline of the root actor's answer to the systemd watchdog ping.
+  duration watchdog_timeout = std::chrono::seconds{2};
+};
+
+struct admin_section {
+  bool enabled = true;
+  std::string listen = "127.0.0.1:7070";
+  secret token;
+};
+
+/// Policy fields an override may set; unset fields keep the earlier value.
+struct policy_patch {
+  std::optional<size_t> max_restarts;
+  std::optional<duration> within;
+  std::optional<duration> backoff_initial;
+  std::optional<double> backoff_multiplier;
+  std::optional<duration> backoff_max;
+  std::optional<double> backoff_jitter;
+  std::optional<duration> backoff_reset_after;
+  std::optional<supervision::exhausted_action> on_exhausted;
+  std::optional<duration> cooldown;
+  /// Set to nullopt-in-optional (i.e. has_value() && !value()) = brutal_kill.
+  std::optional<std::optional<duration>> shutdown;
+
+  void apply_to(supervision::restart_policy& x) const;
+};
+
+struct policy_override {
+  /// Node-path glob: `*` matches within one path segment, `**` across
+  /// segments, e.g. `platforms/discord:*/shards/*`.
+  std::string match;
+  policy_patch patch;
+  position pos;
+};
+
+struct supervision_section {
+  supervision::restart_policy defaults;
+  /// Applied in file order; a later match wins for the keys it sets.
+  std::vector<policy_override> overrides;
+};
+
+// -- platforms ---------------------------------------------------------------
+
+/// Reads user messages as lines on stdin, writes replies as lines on stdout.
+struct sandbox_settings {
+  /// Display name of the local user.
+  std::string user = "operator";
+  /// Printed before each reply line (empty: bare replies).
+  std::string reply_prefix;
+};
+
+using platform_settings = std::variant<sandbox_settings>;
+
+struct platform_entry {
+  /// `sandbox`, later `discord`, `qq`, ...
+  std::string kind;
+  /// Unique per kind; the node is `platforms/<kind>:<name>`.
+  std::string name;
+  platform_settings settings;
+  /// Per-node policy patch (`restart:` key); wins over all overrides.
+  policy_patch restart;
+  position pos;
+  /// Canonical text of the entry; reload compares it to find changes.
+  std::string fingerprint;
+
+  /// `<kind>:<name>`, the child id under `platforms`.
+  std::string id() const {
+    return kind + ":" + name;
+  }
+};
+
+// -- handlers ----------------------------------------------------------------
+
+/// Built-in commands: /ping, /status, /help.
+struct commands_settings {
+  std::string prefix = "/";
+};
+
+using handler_settings = std::variant<commands_settings>;
+
+struct handler_entry {
+  /// `commands`, later `llm`, `forward`, `plugin`.
+  std::string kind;
+  /// Unique; defaults to the kind. The node is `handlers/<name>`.
+  std::string name;
+  handler_settings settings;
+  policy_patch restart;
+  /// Deadline of one call into the handler.
+  duration timeout = std::chrono::seconds{10};
+  position pos;
+  std::string fingerprint;
+};
+
+// -- routes ------------------------------------------------------------------
+
+/// All set fields must match; an empty match matches everything.
+struct route_match {
+  std::optional<std::string> platform; // kind, e.g. `sandbox`
+  std::optional<std::string> bot;      // platform entry name
+  std::optional<std::string> room;
+  std::optional<std::string> sender;
+  std::optional<std::string> prefix;   // text starts with
+  std::optional<std::string> regex;    // ECMAScript, searched in the text
+  std::optional<bool> mentions_bot;
+};
+
+struct route_entry {
+  route_match match;
+  /// Handler names, in order; the message goes to each (fan-out).
+  std::vector<std::string> handlers;
+  /// Stop at this route when it matched (default), or continue to the next.
+  bool final = true;
+  position pos;
+};
+
+// -- the whole file -----------------------------------------------------------
+
+struct tether_config {
+  std::string file;
+  daemon_section daemon;
+  admin_section admin;
+  supervision_section supervision;
+  std::vector<platform_entry> platforms;
+  std::vector<handler_entry> handlers;
+  std::vector<route_entry> routes;
+  /// Canonical text of `routes`, for reload.
+  std::string routes_fingerprint;
+
+  /// The restart policy of a node path, e.g. `platforms/sandbox:console`:
+  /// defaults, then every matching override in file order, then the inline
+  /// `restart:` of the platform or handler entry the path belongs to.
+  supervision::restart_policy policy_for(const std::string& path) const;
+};
+
+/// A config error: `file:line:column: key.path: message`.
+struct error {
+  position pos;
+  std::string key_path;
+  std::string message;
+
+  std::string to_string() const;
+};
+
+/// Either a config or at least one error.
+struct load_result {
+  std::optional<tether_config> config;
+  std::vector<error> errors;
+
+  explicit operator bool() const {
+    return config.has_value();
+  }
+};
+
+/// Loads and validates `file`. `getenv` resolves `${NAME}` (defaults to
+/// std::getenv); unset variables are errors.
+load_result load_file(const std::string& file);
+
+/// Same, from text (tests); `file` only names the source in errors.
+load_result load_string(const std::string& text,
+                        const std::string& file = "<string>");
+
+/// Matches a node path against a glob (`*` within a segment, `**` across).
+bool path_matches(std::string_view glob, std::string_view path);
+
+/// Parses `250ms`, `30s`, `5m`, `1h`, `1h30m`, `0`; nullopt if malformed.
+std::optional<duration> parse_duration(std::string_view str);
+
+} // namespace tether::config
