@@ -106,6 +106,7 @@ struct platform_entry {
   policy_patch restart;
   position pos;
   /// Canonical text of the entry; reload compares it to find changes.
+  /// Contains secret values after ${ENV} substitution: never log it.
   std::string fingerprint;
 
   /// `<kind>:<name>`, the child id under `platforms`.
@@ -133,6 +134,7 @@ struct handler_entry {
   /// Deadline of one call into the handler.
   duration timeout = std::chrono::seconds{10};
   position pos;
+  /// Like platform_entry::fingerprint; never log it.
   std::string fingerprint;
 };
 
@@ -168,7 +170,7 @@ struct tether_config {
   std::vector<platform_entry> platforms;
   std::vector<handler_entry> handlers;
   std::vector<route_entry> routes;
-  /// Canonical text of `routes`, for reload.
+  /// Canonical text of `routes`, for reload; never log it.
   std::string routes_fingerprint;
 
   /// The restart policy of a node path, e.g. `platforms/sandbox:console`:
