@@ -146,8 +146,8 @@ struct route_match {
   std::optional<std::string> bot;      // platform entry name
   std::optional<std::string> room;
   std::optional<std::string> sender;
-  std::optional<std::string> prefix;   // text starts with
-  std::optional<std::string> regex;    // ECMAScript, searched in the text
+  std::optional<std::string> prefix; // text starts with
+  std::optional<std::string> regex;  // ECMAScript, searched in the text
   std::optional<bool> mentions_bot;
 };
 

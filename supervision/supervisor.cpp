@@ -670,7 +670,7 @@ private:
     auto col = std::make_shared<collector>();
     col->rp = make_response_promise();
     col->result.path = flags_.path;
-    col->result.id = last_segment(flags_.path);
+    col->result.id = flags_.path.empty() ? "root" : last_segment(flags_.path);
     col->result.kind = "supervisor";
     col->result.strategy = std::string{to_string(flags_.strat)};
     col->result.state = node_state::running;
@@ -727,6 +727,14 @@ caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_flags flags,
 child_spec supervisor_spec(std::string id, supervisor_flags flags,
                            std::vector<child_spec> children,
                            restart_policy policy) {
+  return supervisor_spec(
+    std::move(id), std::move(flags), [children] { return children; },
+    policy);
+}
+
+child_spec supervisor_spec(std::string id, supervisor_flags flags,
+                           children_factory children,
+                           restart_policy policy) {
   child_spec spec;
   spec.id = std::move(id);
   spec.kind = child_kind::supervisor;
@@ -737,7 +745,7 @@ child_spec supervisor_spec(std::string id, supervisor_flags flags,
     f.path = ctx.path;
     if (!f.events)
       f.events = ctx.events;
-    return spawn_supervisor(ctx.parent->system(), f, children,
+    return spawn_supervisor(ctx.parent->system(), f, children(),
                             caf::actor_cast<caf::actor>(ctx.parent));
   };
   return spec;

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,6 +50,15 @@ caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_flags flags,
 /// come from the parent at each start.
 child_spec supervisor_spec(std::string id, supervisor_flags flags,
                            std::vector<child_spec> children,
+                           restart_policy policy = {});
+
+/// Computes a supervisor's children at each of its starts.
+using children_factory = std::function<std::vector<child_spec>()>;
+
+/// Like above, but the children are computed at each start, so a restarted
+/// supervisor starts from the configuration in force at that moment.
+child_spec supervisor_spec(std::string id, supervisor_flags flags,
+                           children_factory children,
                            restart_policy policy = {});
 
 /// Sends `ready_atom` to the supervisor that started `ctx`'s child, from

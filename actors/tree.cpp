@@ -1,0 +1,118 @@
+#include "actors/tree.hpp"
+
+#include <caf/actor_system.hpp>
+
+#include "actors/handlers/commands.hpp"
+#include "actors/router/router.hpp"
+#include "actors/sandbox/sandbox.hpp"
+
+namespace tether {
+
+using namespace supervision;
+
+namespace {
+
+// Registers a supervisor under its path at each start, so the daemon can
+// reach `platforms` and `handlers` for reloads.
+child_spec registered(child_spec spec, runtime_ptr rt) {
+  auto inner = spec.start;
+  spec.start = [inner, rt](child_context& ctx) {
+    auto hdl = inner(ctx);
+    if (hdl)
+      rt->directory().put(ctx.path, hdl);
+    return hdl;
+  };
+  return spec;
+}
+
+supervisor_flags flags_for(strategy strat) {
+  supervisor_flags f;
+  f.strat = strat;
+  return f;
+}
+
+} // namespace
+
+child_spec platform_spec(runtime_ptr rt, const config::tether_config& cfg,
+                         const config::platform_entry& entry) {
+  child_spec spec;
+  if (std::holds_alternative<config::sandbox_settings>(entry.settings))
+    spec = sandbox_spec(rt, entry);
+  spec.policy = cfg.policy_for("platforms/" + entry.id());
+  return spec;
+}
+
+child_spec handler_spec(runtime_ptr rt, const config::tether_config& cfg,
+                        const config::handler_entry& entry) {
+  child_spec spec;
+  if (std::holds_alternative<config::commands_settings>(entry.settings))
+    spec = commands_spec(rt, entry);
+  spec.policy = cfg.policy_for("handlers/" + entry.name);
+  return spec;
+}
+
+std::vector<child_spec> root_children(runtime_ptr rt) {
+  auto cfg = rt->config();
+  std::vector<child_spec> result;
+  auto core = supervisor_spec(
+    "core", flags_for(strategy::rest_for_one),
+    [rt] {
+      auto cfg = rt->config();
+      auto router = router_spec(rt);
+      router.policy = cfg->policy_for("core/router");
+      return std::vector<child_spec>{router};
+    },
+    node_policy(*cfg, "core"));
+  result.push_back(registered(std::move(core), rt));
+  auto platforms = supervisor_spec(
+    "platforms", flags_for(strategy::one_for_one),
+    [rt] {
+      auto cfg = rt->config();
+      std::vector<child_spec> xs;
+      for (auto& entry : cfg->platforms)
+        xs.push_back(platform_spec(rt, *cfg, entry));
+      return xs;
+    },
+    node_policy(*cfg, "platforms"));
+  result.push_back(registered(std::move(platforms), rt));
+  auto handlers = supervisor_spec(
+    "handlers", flags_for(strategy::one_for_one),
+    [rt] {
+      auto cfg = rt->config();
+      std::vector<child_spec> xs;
+      for (auto& entry : cfg->handlers)
+        xs.push_back(handler_spec(rt, *cfg, entry));
+      return xs;
+    },
+    node_policy(*cfg, "handlers"));
+  result.push_back(registered(std::move(handlers), rt));
+  return result;
+}
+
+supervisor_flags root_flags() {
+  return flags_for(strategy::one_for_one);
+}
+
+restart_policy node_policy(const config::tether_config& cfg,
+                           const std::string& path) {
+  auto p = cfg.policy_for(path);
+  if (is_supervisor_path(path))
+    p.shutdown = cfg.daemon.shutdown_timeout;
+  return p;
+}
+
+std::vector<std::string> node_paths(const config::tether_config& cfg) {
+  std::vector<std::string> xs{"core", "core/router", "platforms"};
+  for (auto& entry : cfg.platforms)
+    xs.push_back("platforms/" + entry.id());
+  xs.push_back("handlers");
+  for (auto& entry : cfg.handlers)
+    xs.push_back("handlers/" + entry.name);
+  return xs;
+}
+
+bool is_supervisor_path(const std::string& path) {
+  return path == "core" || path == "platforms" || path == "handlers";
+}
+
+} // namespace tether

@@ -1,0 +1,39 @@
+// Atoms and message types of the actors layer.
+
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/type_id.hpp>
+
+#include "protocols/message.hpp"
+#include "supervision/type_ids.hpp"
+
+namespace tether {
+class route_table;
+} // namespace tether
+
+CAF_BEGIN_TYPE_ID_BLOCK(tether_actors, caf::id_block::tether_supervision::end)
+
+  CAF_ADD_TYPE_ID(tether_actors, (tether::inbound_message))
+  CAF_ADD_TYPE_ID(tether_actors, (tether::outbound_reply))
+  CAF_ADD_TYPE_ID(tether_actors, (tether::handler_result))
+
+  /// Platform -> router: a message arrived (inbound_message).
+  CAF_ADD_ATOM(tether_actors, tether, inbound_atom, "inbound")
+  /// Router -> handler (request): handle one message -> handler_result.
+  CAF_ADD_ATOM(tether_actors, tether, handle_atom, "handle")
+  /// Router -> platform: send a reply (outbound_reply).
+  CAF_ADD_ATOM(tether_actors, tether, reply_atom, "reply")
+  /// Daemon -> router: new routes after a reload.
+  CAF_ADD_ATOM(tether_actors, tether, set_routes_atom, "setroutes")
+  /// stdio session -> owner: a line, end of input, an error.
+  CAF_ADD_ATOM(tether_actors, tether, line_atom, "line")
+  CAF_ADD_ATOM(tether_actors, tether, eof_atom, "eof")
+  CAF_ADD_ATOM(tether_actors, tether, io_error_atom, "ioerror")
+
+CAF_END_TYPE_ID_BLOCK(tether_actors)
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const tether::route_table>)

@@ -1,0 +1,287 @@
+#include "daemon.hpp"
+
+#include <atomic>
+#include <csignal>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/router/route_table.hpp"
+#include "actors/runtime.hpp"
+#include "actors/tree.hpp"
+#include "actors/type_ids.hpp"
+#include "config/diff.hpp"
+#include "config/logging.hpp"
+#include "supervision/reason.hpp"
+#include "supervision/supervisor.hpp"
+#include "systemd_notify.hpp"
+
+namespace asio = boost::asio;
+
+namespace tether {
+
+namespace {
+
+using signal_atom = caf::atom_constant<caf::atom("signal")>;
+using level = spdlog::level::level_enum;
+
+void setup_logging(const config::tether_config& cfg) {
+  logging::setup(cfg.daemon.log_level,
+                 cfg.daemon.log_fmt == config::log_format::json);
+}
+
+// Ends the process if shutdown overruns its deadline: a wedged actor or a
+// stuck socket must never keep tetherd alive after it was told to stop.
+void arm_hard_deadline(config::duration budget) {
+  auto deadline = std::chrono::steady_clock::now() + budget;
+  std::thread{[deadline, budget] {
+    std::this_thread::sleep_until(deadline);
+    logging::log(level::critical, "daemon", "shutdown_deadline_exceeded",
+                 {{"budget", supervision::format_duration(budget)}});
+    spdlog::default_logger()->flush();
+    std::_Exit(exit_forced);
+  }}.detach();
+}
+
+class daemon {
+public:
+  daemon(std::string file, std::shared_ptr<const config::tether_config> cfg)
+    : file_(std::move(file)), cfg_(std::move(cfg)) {
+    // nop
+  }
+
+  int run() {
+    caf::actor_system_config sys_cfg;
+    if (cfg_->daemon.actor_threads > 0)
+      sys_cfg.set("scheduler.max-threads",
+                  static_cast<size_t>(cfg_->daemon.actor_threads));
+    sys_cfg.add_message_types<caf::id_block::tether_actors>();
+    caf::actor_system sys{sys_cfg};
+    asio::io_context io;
+    auto work = asio::make_work_guard(io);
+    // Signals first: from here on SIGTERM means a graceful stop.
+    asio::signal_set signals{io, SIGTERM, SIGINT, SIGHUP};
+    std::vector<std::thread> io_threads;
+    for (int i = 0; i < cfg_->daemon.io_threads; ++i)
+      io_threads.emplace_back([&io] { io.run(); });
+    int code = exit_ok;
+    {
+      caf::scoped_actor self{sys};
+      watch_signals(signals, caf::actor_cast<caf::actor>(self));
+      rt_ = std::make_shared<runtime>(sys, io, cfg_);
+      auto root = supervision::spawn_supervisor(sys, root_flags(),
+                                                root_children(rt_), self);
+      rt_->directory().put("root", root);
+      self->monitor(root);
+      logging::log(level::info, "daemon", "starting",
+                   {{"config", file_}, {"version", TETHER_VERSION}});
+      code = serve(self, root);
+    }
+    rt_.reset();
+    signals.cancel();
+    work.reset();
+    io.stop();
+    for (auto& t : io_threads)
+      t.join();
+    logging::log(level::info, "daemon", "exit",
+                 {{"code", std::to_string(code)}});
+    spdlog::default_logger()->flush();
+    return code;
+  }
+
+private:
+  void watch_signals(asio::signal_set& signals, caf::actor target) {
+    signals.async_wait([this, &signals, target](
+                         const boost::system::error_code& ec, int sig) {
+      if (ec)
+        return;
+      caf::anon_send(target, signal_atom::value, sig);
+      watch_signals(signals, target);
+    });
+  }
+
+  // The main thread's loop: lifecycle events, signals and watchdog pings.
+  int serve(caf::scoped_actor& self, const caf::actor& root) {
+    auto watchdog = systemd::watchdog_interval();
+    auto ping_every = watchdog ? *watchdog / 2
+                               : std::chrono::microseconds{std::chrono::hours{1}};
+    auto next_ping = std::chrono::steady_clock::now();
+    bool stopping = false;
+    for (;;) {
+      auto now = std::chrono::steady_clock::now();
+      if (watchdog && now >= next_ping) {
+        ping(self, root);
+        next_ping = now + ping_every;
+      }
+      auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+        next_ping - std::chrono::steady_clock::now());
+      if (wait.count() < 1)
+        wait = std::chrono::milliseconds{1};
+      std::optional<int> result;
+      self->receive(
+        [&](supervision::ready_atom) {
+          systemd::notify("READY=1");
+          logging::log(level::info, "daemon", "ready", {{"config", file_}});
+        },
+        [&](caf::down_msg& msg) {
+          if (stopping) {
+            logging::log(level::info, "daemon", "stopped");
+            result = exit_ok;
+            return;
+          }
+          // The tree gave up: exit non-zero so a process manager restarts
+          // us, but still within the shutdown deadline.
+          logging::log(level::critical, "daemon", "root_gave_up",
+                       {{"reason", supervision::describe(msg.reason)}});
+          arm_hard_deadline(rt_->config()->daemon.shutdown_timeout);
+          result = exit_gave_up;
+        },
+        [&](signal_atom, int sig) {
+          if (sig == SIGHUP) {
+            if (!stopping)
+              reload(self);
+            return;
+          }
+          if (stopping) {
+            logging::log(level::warn, "daemon", "forced_exit",
+                         {{"signal", std::to_string(sig)}});
+            spdlog::default_logger()->flush();
+            std::_Exit(exit_forced);
+          }
+          stopping = true;
+          auto budget = rt_->config()->daemon.shutdown_timeout;
+          logging::log(level::info, "daemon", "stopping",
+                       {{"signal", std::to_string(sig)},
+                        {"deadline", supervision::format_duration(budget)}});
+          systemd::notify("STOPPING=1");
+          arm_hard_deadline(budget);
+          self->send_exit(root, caf::exit_reason::user_shutdown);
+        },
+        caf::after(wait) >> [] {});
+      if (result)
+        return *result;
+    }
+  }
+
+  // WATCHDOG=1 only while the root actor answers in time: a wedged actor
+  // system stops the pings and systemd restarts us.
+  void ping(caf::scoped_actor& self, const caf::actor& root) {
+    auto deadline = rt_->config()->daemon.watchdog_timeout;
+    self->request(root, deadline, caf::ping_atom::value)
+      .receive([](caf::pong_atom) { systemd::notify("WATCHDOG=1"); },
+               [](caf::error& err) {
+                 logging::log(level::err, "daemon", "watchdog_missed",
+                              {{"reason", supervision::describe(err)}});
+               });
+  }
+
+  // -- reload -----------------------------------------------------------------
+
+  void reload(caf::scoped_actor& self) {
+    auto loaded = config::load_file(file_);
+    if (!loaded) {
+      for (auto& err : loaded.errors)
+        logging::log(level::err, "daemon", "reload_rejected",
+                     {{"error", err.to_string()}});
+      return;
+    }
+    auto next = std::make_shared<const config::tether_config>(
+      std::move(*loaded.config));
+    auto prev = rt_->config();
+    auto d = config::diff(*prev, *next,
+                          {"core", "core/router", "platforms", "handlers"});
+    logging::log(level::info, "daemon", "reload",
+                 {{"config", file_}, {"changes", d.summary()}});
+    rt_->config(next);
+    setup_logging(*next);
+    apply(self, "platforms", d.platforms, [&](const std::string& id) {
+      for (auto& e : next->platforms)
+        if (e.id() == id)
+          return platform_spec(rt_, *next, e);
+      return supervision::child_spec{};
+    });
+    apply(self, "handlers", d.handlers, [&](const std::string& id) {
+      for (auto& e : next->handlers)
+        if (e.name == id)
+          return handler_spec(rt_, *next, e);
+      return supervision::child_spec{};
+    });
+    if (d.routes_changed) {
+      if (auto router = rt_->directory().get("core/router"))
+        self->send(router, set_routes_atom::value,
+                   std::shared_ptr<const route_table>{
+                     std::make_shared<route_table>(next->routes)});
+    }
+    for (auto& path : d.policy_changed) {
+      auto slash = path.rfind('/');
+      auto parent = slash == std::string::npos ? std::string{"root"}
+                                               : path.substr(0, slash);
+      auto id = slash == std::string::npos ? path : path.substr(slash + 1);
+      call(self, parent, supervision::set_policy_atom::value, id,
+           node_policy(*next, path));
+    }
+    for (auto& key : d.needs_restart)
+      logging::log(level::warn, "daemon", "reload_needs_restart",
+                   {{"key", key}});
+  }
+
+  template <class MakeSpec>
+  void apply(caf::scoped_actor& self, const std::string& sup,
+             const config::entry_diff& d, MakeSpec make_spec) {
+    for (auto& id : d.removed) {
+      call(self, sup, supervision::terminate_child_atom::value, id);
+      call(self, sup, supervision::delete_child_atom::value, id);
+    }
+    for (auto& id : d.changed) {
+      call(self, sup, supervision::terminate_child_atom::value, id);
+      call(self, sup, supervision::delete_child_atom::value, id);
+      call(self, sup, supervision::start_child_atom::value, make_spec(id));
+    }
+    for (auto& id : d.added)
+      call(self, sup, supervision::start_child_atom::value, make_spec(id));
+  }
+
+  // One request to a supervisor, bounded by the shutdown budget (a
+  // terminate waits for the child's own shutdown deadline).
+  template <class... Ts>
+  void call(caf::scoped_actor& self, const std::string& sup, Ts&&... xs) {
+    auto hdl = rt_->directory().get(sup);
+    if (!hdl) {
+      // It is restarting; it will start from the new config by itself.
+      logging::log(level::warn, "daemon", "reload_skipped",
+                   {{"supervisor", sup}, {"why", "not running"}});
+      return;
+    }
+    auto deadline = rt_->config()->daemon.shutdown_timeout
+                    + std::chrono::seconds{1};
+    self->request(hdl, deadline, std::forward<Ts>(xs)...)
+      .receive([](caf::ok_atom) {},
+               [&](caf::error& err) {
+                 logging::log(level::err, "daemon", "reload_step_failed",
+                              {{"supervisor", sup},
+                               {"reason", supervision::describe(err)}});
+               });
+  }
+
+  std::string file_;
+  std::shared_ptr<const config::tether_config> cfg_;
+  runtime_ptr rt_;
+};
+
+} // namespace
+
+int run_daemon(const std::string& file,
+               std::shared_ptr<const config::tether_config> cfg) {
+  setup_logging(*cfg);
+  daemon d{file, std::move(cfg)};
+  return d.run();
+}
+
+} // namespace tether

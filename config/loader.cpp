@@ -1,0 +1,620 @@
+// The schema of tether.yaml: walks the YAML tree section by section and
+// collects every error before giving up.
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <tuple>
+
+#include <yaml-cpp/yaml.h>
+
+#include "config/config.hpp"
+#include "config/message.hpp"
+#include "config/policy_block.hpp"
+#include "config/reader.hpp"
+
+namespace tether::config {
+
+namespace {
+
+using detail::join;
+using detail::map_reader;
+using detail::node_ref;
+using detail::policy_block;
+using detail::reader;
+using detail::ticked;
+
+const std::vector<std::string> top_keys = {
+  "daemon", "admin", "supervision", "platforms", "handlers", "routes",
+};
+
+const std::vector<std::string> daemon_keys = {
+  "log_level",  "log_format",    "data_dir",         "shutdown_timeout",
+  "io_threads", "actor_threads", "watchdog_timeout",
+};
+
+const std::vector<std::string> log_levels = {
+  "trace", "debug", "info", "warn", "error", "critical", "off",
+};
+
+const std::vector<std::string> log_formats = {"text", "json"};
+
+const std::vector<std::string> admin_keys = {"enabled", "listen", "token"};
+
+const std::vector<std::string> supervision_keys = {"defaults", "overrides"};
+
+const std::vector<std::string> platform_keys = {
+  "kind",
+  "name",
+  "settings",
+  "restart",
+};
+
+const std::vector<std::string> platform_kinds = {"sandbox"};
+
+const std::vector<std::string> sandbox_keys = {"user", "reply_prefix"};
+
+const std::vector<std::string> handler_keys = {
+  "kind", "name", "timeout", "settings", "restart",
+};
+
+const std::vector<std::string> handler_kinds = {"commands"};
+
+const std::vector<std::string> commands_keys = {"prefix"};
+
+const std::vector<std::string> route_keys = {
+  "match",
+  "handler",
+  "handlers",
+  "final",
+};
+
+const std::vector<std::string> match_keys = {
+  "platform", "bot", "room", "sender", "prefix", "regex", "mentions_bot",
+};
+
+constexpr int int_max = std::numeric_limits<int>::max();
+
+std::string file_line(const position& pos) {
+  return pos.file + ":" + std::to_string(pos.line);
+}
+
+bool is_entry_name(std::string_view str) {
+  return !str.empty() && std::all_of(str.begin(), str.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+           || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+  });
+}
+
+/// Checks `host:port` (IPv6 hosts in brackets); returns an error message.
+std::optional<std::string> check_listen(const std::string& str) {
+  auto bad = "invalid address " + ticked(str)
+             + ": expected host:port, e.g. 127.0.0.1:7070 or [::1]:7070";
+  std::string_view host;
+  std::string_view port;
+  std::string_view view{str};
+  if (!view.empty() && view.front() == '[') {
+    auto close = view.find(']');
+    if (close == std::string_view::npos || close + 1 >= view.size()
+        || view[close + 1] != ':')
+      return bad;
+    host = view.substr(1, close - 1);
+    port = view.substr(close + 2);
+  } else {
+    auto colon = view.rfind(':');
+    if (colon == std::string_view::npos) return bad;
+    host = view.substr(0, colon);
+    port = view.substr(colon + 1);
+    if (host.find(':') != std::string_view::npos)
+      return bad; // an IPv6 address needs brackets
+  }
+  if (host.empty() || port.empty() || port.size() > 5
+      || !std::all_of(port.begin(), port.end(), [](char c) {
+           return c >= '0' && c <= '9';
+         }))
+    return bad;
+  auto num = std::stoi(std::string{port});
+  if (num < 1 || num > 65535)
+    return "port must be 1..65535, got " + std::string{port};
+  return std::nullopt;
+}
+
+class loader {
+public:
+  explicit loader(const std::string& file) : r_(file) {
+    cfg_.file = file;
+  }
+
+  load_result run(const std::string& text);
+
+private:
+  void read_daemon(const node_ref& x);
+  void read_admin(const node_ref& x);
+  void read_supervision(const node_ref& x);
+  void read_platforms(const node_ref& x);
+  void read_platform(const node_ref& x);
+  void read_sandbox(const node_ref& x, sandbox_settings& out);
+  void read_handlers(const node_ref& x);
+  void read_handler(const node_ref& x);
+  void read_routes(const node_ref& x);
+  void read_route(const node_ref& x);
+  void read_match(const node_ref& x, route_match& out);
+  void check_handler_name(const node_ref& x, const std::string& name);
+
+  /// Reads an entry's `restart:` block and checks it against the defaults.
+  policy_patch read_restart(const node_ref& x);
+
+  /// Checks the policies of the platform and handler nodes as a whole: an
+  /// override and a `restart:` block may each be fine but clash together.
+  void check_entry_policies();
+
+  void missing(const node_ref& map, std::string_view key) {
+    r_.fail(map.pos, detail::join_path(map.path, key),
+            "missing required key " + ticked(key));
+  }
+
+  reader r_;
+  tether_config cfg_;
+  /// Whether `supervision.defaults` was fine; other blocks are checked
+  /// against it only then.
+  bool defaults_ok_ = true;
+  /// False once any policy value was rejected, to skip follow-up checks.
+  bool policies_ok_ = true;
+  /// Names seen so far (even in entries with errors), for references.
+  std::vector<std::string> handler_names_;
+  std::map<std::string, position> handler_pos_;
+  std::map<std::string, position> platform_pos_;
+  std::optional<position> sandbox_pos_;
+  /// Positions of the entries in `cfg_.platforms` and `cfg_.handlers`.
+  std::vector<node_ref> platform_refs_;
+  std::vector<node_ref> handler_refs_;
+};
+
+load_result loader::run(const std::string& text) {
+  load_result result;
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(text);
+  } catch (const YAML::Exception& e) {
+    position pos{r_.file(), e.mark.line + 1, e.mark.column + 1};
+    if (e.mark.line < 0) pos = position{r_.file(), 0, 0};
+    result.errors.push_back(
+      error{std::move(pos), std::string{}, "YAML syntax error: " + e.msg});
+    return result;
+  }
+  if (docs.size() > 1)
+    r_.fail(r_.pos_of(docs[1]), std::string{},
+            "a second YAML document; the file must hold exactly one");
+  // An empty file or document leaves everything at its default.
+  auto root = r_.root(docs.empty() ? YAML::Node{} : docs.front());
+  map_reader top{r_, root, top_keys};
+  if (top.ok()) {
+    if (auto x = top.get("daemon")) read_daemon(*x);
+    if (auto x = top.get("admin")) read_admin(*x);
+    if (auto x = top.get("supervision")) read_supervision(*x);
+    if (auto x = top.get("platforms")) read_platforms(*x);
+    if (auto x = top.get("handlers")) read_handlers(*x);
+    if (policies_ok_) check_entry_policies();
+    auto routes = top.get("routes");
+    if (routes) read_routes(*routes);
+    // Holds secret values after ${ENV} substitution: never log it.
+    cfg_.routes_fingerprint
+      = routes && !routes->is_null()
+          ? reader::canonical(routes->node)
+          : reader::canonical(YAML::Node{YAML::NodeType::Sequence});
+  }
+  result.errors = std::move(r_.errors());
+  // Sections are read in schema order; report in file order.
+  std::stable_sort(result.errors.begin(), result.errors.end(),
+                   [](const error& x, const error& y) {
+                     return std::tie(x.pos.line, x.pos.column)
+                            < std::tie(y.pos.line, y.pos.column);
+                   });
+  if (result.errors.empty()) result.config = std::move(cfg_);
+  return result;
+}
+
+// -- daemon and admin ---------------------------------------------------------
+
+void loader::read_daemon(const node_ref& x) {
+  map_reader m{r_, x, daemon_keys};
+  auto& d = cfg_.daemon;
+  if (auto v = m.get("log_level"))
+    if (auto str = r_.choice(*v, log_levels)) d.log_level = *str;
+  if (auto v = m.get("log_format"))
+    if (auto str = r_.choice(*v, log_formats))
+      d.log_fmt = *str == "json" ? log_format::json : log_format::text;
+  if (auto v = m.get("data_dir"))
+    if (auto str = r_.non_empty_string(*v)) d.data_dir = *str;
+  if (auto v = m.get("shutdown_timeout"))
+    if (auto t = r_.duration_value(*v, false)) d.shutdown_timeout = *t;
+  if (auto v = m.get("io_threads"))
+    if (auto n = r_.integer(*v, 1, int_max))
+      d.io_threads = static_cast<int>(*n);
+  if (auto v = m.get("actor_threads"))
+    if (auto n = r_.integer(*v, 0, int_max))
+      d.actor_threads = static_cast<int>(*n);
+  if (auto v = m.get("watchdog_timeout"))
+    if (auto t = r_.duration_value(*v, false)) d.watchdog_timeout = *t;
+}
+
+void loader::read_admin(const node_ref& x) {
+  map_reader m{r_, x, admin_keys};
+  auto& a = cfg_.admin;
+  if (auto v = m.get("enabled"))
+    if (auto b = r_.boolean(*v)) a.enabled = *b;
+  if (auto v = m.get("listen")) {
+    if (auto str = r_.string(*v)) {
+      if (auto msg = check_listen(*str))
+        r_.fail(*v, std::move(*msg));
+      else
+        a.listen = *str;
+    }
+  }
+  if (auto v = m.get("token"))
+    if (auto s = r_.secret_value(*v)) a.token = std::move(*s);
+}
+
+// -- supervision --------------------------------------------------------------
+
+void loader::read_supervision(const node_ref& x) {
+  map_reader m{r_, x, supervision_keys};
+  auto& s = cfg_.supervision;
+  if (auto v = m.get("defaults")) {
+    map_reader block_map{r_, *v, detail::policy_keys()};
+    auto block = detail::read_policy_block(r_, block_map);
+    defaults_ok_ = block.ok
+                   && detail::check_backoff(r_, block, s.defaults,
+                                            "the built-in default");
+    if (defaults_ok_)
+      block.patch.apply_to(s.defaults);
+    else
+      policies_ok_ = false;
+  }
+  if (auto v = m.get("overrides")) {
+    auto keys = detail::policy_keys();
+    keys.insert(keys.begin(), "match");
+    for (auto& item : r_.list(*v)) {
+      map_reader block_map{r_, item, keys};
+      if (!block_map.ok()) {
+        policies_ok_ = false;
+        continue;
+      }
+      policy_override entry;
+      entry.pos = item.pos;
+      if (auto pattern = block_map.get("match")) {
+        if (auto str = r_.non_empty_string(*pattern)) {
+          if (str->front() == '/')
+            r_.fail(*pattern, "must not start with `/`: node paths are "
+                              "relative, e.g. `platforms/sandbox:*`");
+          else
+            entry.match = *str;
+        }
+      } else {
+        missing(item, "match");
+      }
+      auto block = detail::read_policy_block(r_, block_map);
+      entry.patch = block.patch;
+      if (!block.ok
+          || (defaults_ok_
+              && !detail::check_backoff(r_, block, s.defaults,
+                                        "supervision.defaults")))
+        policies_ok_ = false;
+      s.overrides.push_back(std::move(entry));
+    }
+  }
+}
+
+policy_patch loader::read_restart(const node_ref& x) {
+  map_reader m{r_, x, detail::policy_keys()};
+  auto block = detail::read_policy_block(r_, m);
+  if (!block.ok
+      || (defaults_ok_
+          && !detail::check_backoff(r_, block, cfg_.supervision.defaults,
+                                    "supervision.defaults")))
+    policies_ok_ = false;
+  return block.patch;
+}
+
+void loader::check_entry_policies() {
+  // Resolves like policy_for, minus its safety clamp, so that a clash shows
+  // up here instead of being papered over at runtime.
+  auto resolve = [this](const std::string& path, const policy_patch& own) {
+    auto result = cfg_.supervision.defaults;
+    for (auto& x : cfg_.supervision.overrides)
+      if (path_matches(x.match, path)) x.patch.apply_to(result);
+    own.apply_to(result);
+    return result;
+  };
+  auto check = [this](const node_ref& ref, const std::string& path,
+                      const supervision::restart_policy& p) {
+    if (p.backoff.max >= p.backoff.initial) return;
+    r_.fail(ref, "the resolved policy of " + ticked(path) + " has backoff.max ("
+                   + supervision::format_duration(p.backoff.max)
+                   + ") < backoff.initial ("
+                   + supervision::format_duration(p.backoff.initial)
+                   + "); check the overrides matching it");
+  };
+  for (size_t i = 0; i < cfg_.platforms.size(); ++i) {
+    auto& e = cfg_.platforms[i];
+    auto path = "platforms/" + e.id();
+    check(platform_refs_[i], path, resolve(path, e.restart));
+  }
+  for (size_t i = 0; i < cfg_.handlers.size(); ++i) {
+    auto& e = cfg_.handlers[i];
+    auto path = "handlers/" + e.name;
+    check(handler_refs_[i], path, resolve(path, e.restart));
+  }
+}
+
+// -- platforms ----------------------------------------------------------------
+
+void loader::read_platforms(const node_ref& x) {
+  for (auto& item : r_.list(x))
+    read_platform(item);
+}
+
+void loader::read_platform(const node_ref& x) {
+  map_reader m{r_, x, platform_keys};
+  if (!m.ok()) return;
+  auto errors_before = r_.error_count();
+  platform_entry e;
+  e.pos = x.pos;
+  auto kind_ref = m.get("kind");
+  if (kind_ref) {
+    if (auto str = r_.choice(*kind_ref, platform_kinds, "platform kind"))
+      e.kind = *str;
+  } else {
+    missing(x, "kind");
+  }
+  auto name_ref = m.get("name");
+  if (name_ref) {
+    if (auto str = r_.string(*name_ref)) {
+      if (is_entry_name(*str))
+        e.name = *str;
+      else
+        r_.fail(*name_ref, "invalid name " + ticked(*str)
+                             + ": use letters, digits, `_`, `.` and `-`");
+    }
+  } else {
+    missing(x, "name");
+  }
+  if (e.kind == "sandbox") {
+    sandbox_settings settings;
+    if (auto v = m.get("settings")) read_sandbox(*v, settings);
+    e.settings = settings;
+  }
+  if (auto v = m.get("restart")) e.restart = read_restart(*v);
+  // Holds secret values after ${ENV} substitution: never log it.
+  e.fingerprint = reader::canonical(x.node);
+  if (e.kind.empty() || e.name.empty()) return;
+  auto id = e.id();
+  auto name_pos = name_ref ? name_ref->pos : x.pos;
+  if (auto i = platform_pos_.find(id); i != platform_pos_.end()) {
+    r_.fail(name_pos, detail::join_path(x.path, "name"),
+            "duplicate platform " + ticked(id) + "; first defined at "
+              + file_line(i->second));
+    return;
+  }
+  platform_pos_.emplace(id, x.pos);
+  if (e.kind == "sandbox") {
+    // Two sandboxes would fight over stdin.
+    if (sandbox_pos_) {
+      r_.fail(*kind_ref, "only one `sandbox` platform is allowed (it reads "
+                         "stdin); first defined at "
+                           + file_line(*sandbox_pos_));
+      return;
+    }
+    sandbox_pos_ = x.pos;
+  }
+  if (r_.error_count() == errors_before) {
+    cfg_.platforms.push_back(std::move(e));
+    platform_refs_.push_back(x);
+  }
+}
+
+void loader::read_sandbox(const node_ref& x, sandbox_settings& out) {
+  map_reader m{r_, x, sandbox_keys};
+  if (auto v = m.get("user"))
+    if (auto str = r_.non_empty_string(*v)) out.user = *str;
+  if (auto v = m.get("reply_prefix"))
+    if (auto str = r_.string(*v)) out.reply_prefix = *str;
+}
+
+// -- handlers -----------------------------------------------------------------
+
+void loader::read_handlers(const node_ref& x) {
+  for (auto& item : r_.list(x))
+    read_handler(item);
+}
+
+void loader::read_handler(const node_ref& x) {
+  map_reader m{r_, x, handler_keys};
+  if (!m.ok()) return;
+  auto errors_before = r_.error_count();
+  handler_entry e;
+  e.pos = x.pos;
+  if (auto v = m.get("kind")) {
+    if (auto str = r_.choice(*v, handler_kinds, "handler kind")) e.kind = *str;
+  } else {
+    missing(x, "kind");
+  }
+  auto name_ref = m.get("name");
+  if (name_ref) {
+    if (auto str = r_.string(*name_ref)) {
+      if (is_entry_name(*str))
+        e.name = *str;
+      else
+        r_.fail(*name_ref, "invalid name " + ticked(*str)
+                             + ": use letters, digits, `_`, `.` and `-`");
+    }
+  } else {
+    e.name = e.kind;
+  }
+  if (auto v = m.get("timeout"))
+    if (auto t = r_.duration_value(*v, false)) e.timeout = *t;
+  if (e.kind == "commands") {
+    commands_settings settings;
+    if (auto v = m.get("settings")) {
+      map_reader sm{r_, *v, commands_keys};
+      if (auto p = sm.get("prefix"))
+        if (auto str = r_.non_empty_string(*p)) settings.prefix = *str;
+    }
+    e.settings = settings;
+  }
+  if (auto v = m.get("restart")) e.restart = read_restart(*v);
+  // Holds secret values after ${ENV} substitution: never log it.
+  e.fingerprint = reader::canonical(x.node);
+  if (e.name.empty()) return;
+  if (auto i = handler_pos_.find(e.name); i != handler_pos_.end()) {
+    auto msg = "duplicate handler " + ticked(e.name) + "; first defined at "
+               + file_line(i->second);
+    if (!name_ref)
+      msg += " (the name defaults to the kind; set `name` to tell them apart)";
+    r_.fail(name_ref ? name_ref->pos : x.pos, detail::join_path(x.path, "name"),
+            std::move(msg));
+    return;
+  }
+  handler_pos_.emplace(e.name, x.pos);
+  handler_names_.push_back(e.name);
+  if (r_.error_count() == errors_before) {
+    cfg_.handlers.push_back(std::move(e));
+    handler_refs_.push_back(x);
+  }
+}
+
+// -- routes -------------------------------------------------------------------
+
+void loader::read_routes(const node_ref& x) {
+  for (auto& item : r_.list(x))
+    read_route(item);
+}
+
+void loader::read_route(const node_ref& x) {
+  map_reader m{r_, x, route_keys};
+  if (!m.ok()) return;
+  route_entry e;
+  e.pos = x.pos;
+  if (auto v = m.get("match")) read_match(*v, e.match);
+  auto one = m.get("handler");
+  auto many = m.get("handlers");
+  if (one && many) {
+    r_.fail(many->pos, many->path,
+            "set either `handler` or `handlers`, not both");
+  } else if (one) {
+    if (auto name = r_.non_empty_string(*one)) {
+      check_handler_name(*one, *name);
+      e.handlers.push_back(*name);
+    }
+  } else if (many) {
+    auto items = r_.list(*many);
+    if (items.empty() && (many->is_null() || many->node.IsSequence()))
+      r_.fail(*many, "must name at least one handler");
+    for (auto& item : items) {
+      auto name = r_.non_empty_string(item);
+      if (!name) continue;
+      if (std::find(e.handlers.begin(), e.handlers.end(), *name)
+          != e.handlers.end()) {
+        r_.fail(item, "handler " + ticked(*name) + " is listed twice");
+        continue;
+      }
+      check_handler_name(item, *name);
+      e.handlers.push_back(*name);
+    }
+  } else {
+    r_.fail(x.pos, detail::join_path(x.path, "handler"),
+            "missing required key `handler` (or `handlers`)");
+  }
+  if (auto v = m.get("final"))
+    if (auto b = r_.boolean(*v)) e.final = *b;
+  cfg_.routes.push_back(std::move(e));
+}
+
+void loader::check_handler_name(const node_ref& x, const std::string& name) {
+  auto& names = handler_names_;
+  if (std::find(names.begin(), names.end(), name) != names.end()) return;
+  auto msg = "unknown handler " + ticked(name);
+  auto hint = detail::did_you_mean(name, names);
+  if (!hint.empty())
+    msg += hint;
+  else if (names.empty())
+    msg += "; no handlers are configured";
+  else
+    msg += "; configured handlers: " + join(names);
+  r_.fail(x, std::move(msg));
+}
+
+void loader::read_match(const node_ref& x, route_match& out) {
+  map_reader m{r_, x, match_keys};
+  if (auto v = m.get("platform"))
+    out.platform = r_.choice(*v, platform_kinds, "platform kind");
+  if (auto v = m.get("bot")) {
+    if (auto name = r_.non_empty_string(*v)) {
+      out.bot = name;
+      // Only names of platforms of the matched kind, if one is given.
+      std::vector<std::string> names;
+      for (auto& [id, pos] : platform_pos_) {
+        auto colon = id.find(':');
+        if (!out.platform || id.compare(0, colon, *out.platform) == 0)
+          names.push_back(id.substr(colon + 1));
+      }
+      if (std::find(names.begin(), names.end(), *name) == names.end()) {
+        auto msg = "no " + (out.platform ? ticked(*out.platform) + " " : "")
+                   + "platform named " + ticked(*name) + " is configured";
+        r_.fail(*v, msg + detail::did_you_mean(*name, names));
+      }
+    }
+  }
+  if (auto v = m.get("room")) out.room = r_.string(*v);
+  if (auto v = m.get("sender")) out.sender = r_.string(*v);
+  if (auto v = m.get("prefix")) out.prefix = r_.string(*v);
+  if (auto v = m.get("regex")) {
+    if (auto str = r_.string(*v)) {
+      try {
+        std::regex re{*str, std::regex::ECMAScript};
+        out.regex = str;
+      } catch (const std::regex_error& e) {
+        r_.fail(*v, "invalid regex " + ticked(*str) + ": " + e.what());
+      }
+    }
+  }
+  if (auto v = m.get("mentions_bot")) out.mentions_bot = r_.boolean(*v);
+}
+
+} // namespace
+
+// -- entry points -------------------------------------------------------------
+
+load_result load_string(const std::string& text, const std::string& file) {
+  return loader{file}.run(text);
+}
+
+load_result load_file(const std::string& file) {
+  auto fail = [&file](std::string message) {
+    load_result result;
+    result.errors.push_back(
+      error{position{file, 0, 0}, std::string{}, std::move(message)});
+    return result;
+  };
+  // A directory opens fine as a stream and then reads as empty, which would
+  // pass as an all-defaults config.
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec))
+    return fail("cannot read file: is a directory");
+  std::ifstream in{file, std::ios::binary};
+  if (!in)
+    return fail(std::string{"cannot open file: "} + std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad())
+    return fail(std::string{"cannot read file: "} + std::strerror(errno));
+  return load_string(text.str(), file);
+}
+
+} // namespace tether::config
