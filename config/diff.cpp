@@ -7,9 +7,8 @@ namespace tether::config {
 
 namespace {
 
-template <class Entry, class Id>
-entry_diff diff_entries(const tether_config& before,
-                        const tether_config& after,
+template<class Entry, class Id>
+entry_diff diff_entries(const tether_config& before, const tether_config& after,
                         const std::vector<Entry>& old_entries,
                         const std::vector<Entry>& new_entries,
                         const std::string& prefix, Id id_of,
@@ -22,8 +21,7 @@ entry_diff diff_entries(const tether_config& before,
   for (auto& e : new_entries)
     new_by_id[id_of(e)] = &e;
   for (auto& [id, e] : old_by_id)
-    if (new_by_id.count(id) == 0)
-      result.removed.push_back(id);
+    if (new_by_id.count(id) == 0) result.removed.push_back(id);
   for (auto& [id, e] : new_by_id) {
     auto i = old_by_id.find(id);
     if (i == old_by_id.end()) {
@@ -39,39 +37,33 @@ entry_diff diff_entries(const tether_config& before,
   return result;
 }
 
-std::string join(const std::vector<std::string>& xs, char mark) {
+// " +a +b" for mark '+'; " a b" without a mark.
+std::string join(const std::vector<std::string>& xs, const char* mark) {
   std::string out;
-  for (auto& x : xs) {
-    out += ' ';
-    out += mark;
-    out += x;
-  }
+  for (auto& x : xs)
+    out += " " + std::string{mark} + x;
   return out;
 }
 
 } // namespace
 
 std::string config_diff::summary() const {
-  if (empty())
-    return "no changes";
+  if (empty()) return "no changes";
   std::string out;
   auto section = [&](const char* name, const entry_diff& d) {
-    if (d.empty())
-      return;
-    if (!out.empty())
-      out += "; ";
+    if (d.empty()) return;
+    if (!out.empty()) out += "; ";
     out += name;
-    out += join(d.added, '+') + join(d.removed, '-') + join(d.changed, '~');
+    out += join(d.added, "+") + join(d.removed, "-") + join(d.changed, "~");
   };
   section("platforms", platforms);
   section("handlers", handlers);
-  if (routes_changed)
-    out += out.empty() ? "routes" : "; routes";
+  if (routes_changed) out += out.empty() ? "routes" : "; routes";
   if (!policy_changed.empty())
-    out += (out.empty() ? "policy" : "; policy") + join(policy_changed, '~');
+    out += (out.empty() ? "policy" : "; policy") + join(policy_changed, "~");
   if (!needs_restart.empty())
     out += (out.empty() ? "needs restart:" : "; needs restart:")
-           + join(needs_restart, ' ');
+           + join(needs_restart, "");
   return out;
 }
 
@@ -80,12 +72,17 @@ config_diff diff(const tether_config& before, const tether_config& after,
   config_diff result;
   result.platforms = diff_entries(
     before, after, before.platforms, after.platforms, "platforms/",
-    [](const platform_entry& e) { return e.id(); }, result.policy_changed);
+    [](const platform_entry& e) {
+      return e.id();
+    },
+    result.policy_changed);
   result.handlers = diff_entries(
     before, after, before.handlers, after.handlers, "handlers/",
-    [](const handler_entry& e) { return e.name; }, result.policy_changed);
-  result.routes_changed = before.routes_fingerprint
-                          != after.routes_fingerprint;
+    [](const handler_entry& e) {
+      return e.name;
+    },
+    result.policy_changed);
+  result.routes_changed = before.routes_fingerprint != after.routes_fingerprint;
   for (auto& path : static_paths)
     if (before.policy_for(path) != after.policy_for(path))
       result.policy_changed.push_back(path);

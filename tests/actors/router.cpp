@@ -1,0 +1,169 @@
+#define CAF_SUITE actors.router
+
+#include "caf/test/dsl.hpp"
+
+#include <mutex>
+
+#include <boost/asio/io_context.hpp>
+
+#include "actors/router/route_table.hpp"
+#include "actors/router/router.hpp"
+#include "actors/type_ids.hpp"
+#include "config/logging.hpp"
+#include "support/start_child.hpp"
+
+using namespace tether;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Answers "slow" never (the router's deadline must fire), anything else
+// with an echo.
+caf::behavior fake_handler(caf::event_based_actor* self) {
+  return {
+    [=](handle_atom, const inbound_message& msg) -> caf::result<handler_result> {
+      if (msg.text == "slow") {
+        auto rp = self->make_response_promise<handler_result>();
+        return rp; // never delivered
+      }
+      return handler_result{{"echo: " + msg.text}};
+    },
+  };
+}
+
+// Forwards every reply to the test.
+caf::behavior fake_platform(caf::event_based_actor* self, caf::actor test) {
+  return {
+    [=](reply_atom, outbound_reply& reply) {
+      self->send(test, reply_atom::value, std::move(reply));
+    },
+  };
+}
+
+struct fixture : test_coordinator_fixture<> {
+  boost::asio::io_context io;
+  runtime_ptr rt;
+  caf::actor router;
+  caf::actor handler;
+  caf::actor platform;
+  std::mutex mtx;
+  std::vector<std::string> lines;
+
+  fixture() {
+    auto cfg = config::load_string(R"(
+platforms:
+  - kind: sandbox
+    name: console
+handlers:
+  - kind: commands
+    name: echo
+    timeout: 2s
+  - kind: commands
+    name: absent
+routes:
+  - match: {prefix: "x"}
+    handler: absent
+  - handler: echo
+)");
+    CAF_REQUIRE(cfg);
+    rt = std::make_shared<runtime>(
+      sys, io, std::make_shared<const config::tether_config>(*cfg.config));
+    handler = sys.spawn(fake_handler);
+    rt->directory().put("handlers/echo", handler);
+    platform = sys.spawn(fake_platform, caf::actor_cast<caf::actor>(self));
+    rt->directory().put("platforms/sandbox:console", platform);
+    router = tether::test::start_child(*this, router_spec(rt), "core/router");
+    logging::set_capture([this](const std::string& line) {
+      std::lock_guard<std::mutex> guard{mtx};
+      lines.push_back(line);
+    });
+  }
+
+  ~fixture() {
+    logging::set_capture(nullptr);
+    for (auto& hdl : {router, handler, platform})
+      caf::anon_send_exit(hdl, caf::exit_reason::kill);
+    sched.run();
+  }
+
+  void inbound(const std::string& text) {
+    inbound_message msg;
+    msg.platform = "sandbox";
+    msg.bot = "console";
+    msg.id = text;
+    msg.text = text;
+    self->send(router, inbound_atom::value, msg);
+    sched.run();
+  }
+
+  std::optional<outbound_reply> reply() {
+    std::optional<outbound_reply> result;
+    self->receive([&](reply_atom, outbound_reply& x) { result = x; },
+                  caf::after(0s) >> [] {});
+    return result;
+  }
+
+  bool logged(const std::string& needle) {
+    std::lock_guard<std::mutex> guard{mtx};
+    for (auto& line : lines)
+      if (line.find(needle) != std::string::npos)
+        return true;
+    return false;
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(router_tests, fixture)
+
+CAF_TEST(replies go back to the platform the message came from) {
+  CAF_CHECK_EQUAL(rt->directory().get("core/router"), router);
+  inbound("hello");
+  auto r = reply();
+  CAF_REQUIRE(r);
+  CAF_CHECK_EQUAL(r->text, "echo: hello");
+  CAF_CHECK_EQUAL(r->platform, "sandbox");
+  CAF_CHECK_EQUAL(r->bot, "console");
+  CAF_CHECK_EQUAL(r->reply_to, "hello");
+}
+
+CAF_TEST(a handler that never answers fails at its deadline) {
+  inbound("slow");
+  CAF_CHECK(!reply());
+  sched.clock().advance_time(1999ms);
+  sched.run();
+  CAF_CHECK(!logged("handler_failed"));
+  sched.clock().advance_time(1ms);
+  sched.run();
+  CAF_CHECK(logged("handler_failed handler=echo id=slow"));
+  CAF_CHECK(logged("request_timeout"));
+  // The router still serves.
+  inbound("again");
+  CAF_CHECK(reply());
+}
+
+CAF_TEST(a handler that is down is logged and skipped) {
+  inbound("xyz");
+  CAF_CHECK(!reply());
+  CAF_CHECK(logged("handler_down handler=absent id=xyz"));
+}
+
+CAF_TEST(new routes take effect at once) {
+  auto cfg = config::load_string(R"(
+handlers:
+  - kind: commands
+    name: absent
+routes:
+  - handler: absent
+)");
+  CAF_REQUIRE(cfg);
+  self->send(router, set_routes_atom::value,
+             std::shared_ptr<const route_table>{
+               std::make_shared<route_table>(cfg.config->routes)});
+  sched.run();
+  inbound("hello");
+  CAF_CHECK(!reply());
+  CAF_CHECK(logged("handler_down handler=absent id=hello"));
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
