@@ -2,12 +2,9 @@
 
 #include "caf/test/unit_test.hpp"
 
-#include <caf/exit_reason.hpp>
-#include <caf/sec.hpp>
 
 #include "supervision/backoff.hpp"
 #include "supervision/policy.hpp"
-#include "supervision/reason.hpp"
 
 using namespace tether::supervision;
 using namespace std::chrono_literals;
@@ -56,14 +53,4 @@ CAF_TEST(durations render in the units the config accepts) {
   CAF_CHECK_EQUAL(format_duration(5min), "5m");
   CAF_CHECK_EQUAL(format_duration(90min), "90m");
   CAF_CHECK_EQUAL(format_duration(duration{0}), "0s");
-}
-
-CAF_TEST(fatal and clean reasons are told apart) {
-  CAF_CHECK(is_fatal(make_fatal("x")));
-  CAF_CHECK(!is_fatal(caf::make_error(caf::sec::runtime_error)));
-  CAF_CHECK(is_clean_exit(caf::error{}));
-  CAF_CHECK(is_clean_exit(caf::exit_reason::user_shutdown));
-  CAF_CHECK(!is_clean_exit(caf::exit_reason::kill));
-  CAF_CHECK_EQUAL(describe(make_fatal("bad token")), "fatal: bad token");
-  CAF_CHECK_EQUAL(describe(caf::error{}), "normal");
 }
