@@ -203,8 +203,8 @@ private:
 
   void start(const std::string& id) {
     auto c = find(id);
-    if (!c)
-      return;
+    if (!c || c->handle)
+      return; // never two incarnations at once
     ++c->generation;
     ++c->incarnation;
     c->started_at = now();
@@ -436,9 +436,14 @@ private:
     for (auto& c : children_)
       if (c.pending == token)
         ids.push_back(c.spec.id);
+    for (auto& id : ids)
+      find(id)->pending = 0;
     for (auto& id : ids) {
       auto c = find(id);
-      c->pending = 0;
+      // A failed start earlier in this loop may have scheduled the rest of
+      // the group again; those wait for the new timer.
+      if (!c || c->pending != 0 || c->handle)
+        continue;
       if (fresh) {
         c->window.clear();
         c->consecutive_failures = 0;

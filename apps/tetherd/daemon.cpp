@@ -1,5 +1,6 @@
 #include "daemon.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <thread>
@@ -110,20 +111,21 @@ private:
   // The main thread's loop: lifecycle events, signals and watchdog pings.
   int serve(caf::scoped_actor& self, const caf::actor& root) {
     auto watchdog = systemd::watchdog_interval();
-    auto ping_every = watchdog ? *watchdog / 2
-                               : std::chrono::microseconds{std::chrono::hours{1}};
     auto next_ping = std::chrono::steady_clock::now();
     bool stopping = false;
     for (;;) {
-      auto now = std::chrono::steady_clock::now();
-      if (watchdog && now >= next_ping) {
-        ping(self, root);
-        next_ping = now + ping_every;
+      // Without a watchdog the loop only wakes up for messages.
+      auto wait = std::chrono::milliseconds{std::chrono::hours{1}};
+      if (watchdog) {
+        auto now = std::chrono::steady_clock::now();
+        if (now >= next_ping) {
+          ping(self, root);
+          next_ping = now + *watchdog / 2;
+        }
+        wait = std::max(std::chrono::milliseconds{1},
+                        std::chrono::duration_cast<std::chrono::milliseconds>(
+                          next_ping - std::chrono::steady_clock::now()));
       }
-      auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
-        next_ping - std::chrono::steady_clock::now());
-      if (wait.count() < 1)
-        wait = std::chrono::milliseconds{1};
       std::optional<int> result;
       self->receive(
         [&](supervision::ready_atom) {

@@ -85,6 +85,33 @@ CAF_TEST(one_for_all waits for a slow sibling before restarting the group) {
   CAF_CHECK_EQUAL(starts["b"], 2);
 }
 
+CAF_TEST(a failed start inside a group restart reschedules the rest once) {
+  int b_starts = 0;
+  child_spec b;
+  b.id = "b";
+  b.policy = test_policy();
+  b.start = [&](child_context& ctx) -> caf::actor {
+    if (++b_starts == 2)
+      throw std::runtime_error("port busy");
+    auto hdl = ctx.parent->system().spawn(probe_worker, false);
+    live["b"] = hdl;
+    return hdl;
+  };
+  start_root(strategy::one_for_all, {probe("a"), std::move(b), probe("c")});
+  crash("a", boom());
+  advance(100ms); // a starts, b fails, c must not start in this round
+  CAF_CHECK_EQUAL(starts["a"], 2);
+  CAF_CHECK_EQUAL(starts["c"], 1);
+  CAF_CHECK_EQUAL(child_of(root, "root/c").state, node_state::backoff);
+  advance(100ms);
+  CAF_CHECK_EQUAL(starts["a"], 3);
+  CAF_CHECK_EQUAL(b_starts, 3);
+  CAF_CHECK_EQUAL(starts["c"], 2);
+  for (auto id : {"a", "b", "c"})
+    CAF_CHECK_EQUAL(child_of(root, std::string{"root/"} + id).state,
+                    node_state::running);
+}
+
 // -- restart types x exit reasons -----------------------------------------------
 
 CAF_TEST(restart types decide on normal abnormal and shutdown reasons) {
