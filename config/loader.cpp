@@ -26,7 +26,6 @@ namespace {
 using detail::join;
 using detail::map_reader;
 using detail::node_ref;
-using detail::policy_block;
 using detail::reader;
 using detail::ticked;
 
@@ -49,12 +48,8 @@ const std::vector<std::string> admin_keys = {"enabled", "listen", "token"};
 
 const std::vector<std::string> supervision_keys = {"defaults", "overrides"};
 
-const std::vector<std::string> platform_keys = {
-  "kind",
-  "name",
-  "settings",
-  "restart",
-};
+const std::vector<std::string> platform_keys = {"kind", "name", "settings",
+                                                "restart"};
 
 const std::vector<std::string> platform_kinds = {"sandbox"};
 
@@ -68,12 +63,8 @@ const std::vector<std::string> handler_kinds = {"commands"};
 
 const std::vector<std::string> commands_keys = {"prefix"};
 
-const std::vector<std::string> route_keys = {
-  "match",
-  "handler",
-  "handlers",
-  "final",
-};
+const std::vector<std::string> route_keys = {"match", "handler", "handlers",
+                                             "final"};
 
 const std::vector<std::string> match_keys = {
   "platform", "bot", "room", "sender", "prefix", "regex", "mentions_bot",
@@ -154,6 +145,18 @@ private:
   /// override and a `restart:` block may each be fine but clash together.
   void check_entry_policies();
 
+  /// The canonical text of an entry, for reload. Holds secret values after
+  /// ${ENV} substitution: never log it.
+  std::string fingerprint(const node_ref& x) {
+    auto result = reader::canonical(x.node);
+    if (!result) {
+      r_.fail(x, "too large: aliases expand it beyond 64 levels or 100000 "
+                 "values");
+      return {};
+    }
+    return std::move(*result);
+  }
+
   void missing(const node_ref& map, std::string_view key) {
     r_.fail(map.pos, detail::join_path(map.path, key),
             "missing required key " + ticked(key));
@@ -204,10 +207,10 @@ load_result loader::run(const std::string& text) {
     auto routes = top.get("routes");
     if (routes) read_routes(*routes);
     // Holds secret values after ${ENV} substitution: never log it.
-    cfg_.routes_fingerprint
-      = routes && !routes->is_null()
-          ? reader::canonical(routes->node)
-          : reader::canonical(YAML::Node{YAML::NodeType::Sequence});
+    if (routes && !routes->is_null())
+      cfg_.routes_fingerprint = fingerprint(*routes);
+    else
+      cfg_.routes_fingerprint = "[]";
   }
   result.errors = std::move(r_.errors());
   // Sections are read in schema order; report in file order.
@@ -391,8 +394,7 @@ void loader::read_platform(const node_ref& x) {
     e.settings = settings;
   }
   if (auto v = m.get("restart")) e.restart = read_restart(*v);
-  // Holds secret values after ${ENV} substitution: never log it.
-  e.fingerprint = reader::canonical(x.node);
+  e.fingerprint = fingerprint(x);
   if (e.kind.empty() || e.name.empty()) return;
   auto id = e.id();
   auto name_pos = name_ref ? name_ref->pos : x.pos;
@@ -469,8 +471,7 @@ void loader::read_handler(const node_ref& x) {
     e.settings = settings;
   }
   if (auto v = m.get("restart")) e.restart = read_restart(*v);
-  // Holds secret values after ${ENV} substitution: never log it.
-  e.fingerprint = reader::canonical(x.node);
+  e.fingerprint = fingerprint(x);
   if (e.name.empty()) return;
   if (auto i = handler_pos_.find(e.name); i != handler_pos_.end()) {
     auto msg = "duplicate handler " + ticked(e.name) + "; first defined at "

@@ -22,6 +22,9 @@ struct field {
 /// Sets up the default spdlog logger: stderr, `level` (trace | debug | info |
 /// warn | error | critical | off; anything else means info), text or JSON
 /// lines. Thread-safe sinks. Calling it again switches level and format.
+/// The first call of any function here installs the logger as spdlog's
+/// default, so that raw `spdlog::info` calls get the same format and
+/// redaction.
 void setup(const std::string& level, bool json);
 
 /// Every later log line has each occurrence of `value` replaced by

@@ -98,12 +98,16 @@ void append_quoted(std::string& out, const std::string& str) {
   out += '"';
 }
 
-void render(std::string& out, const YAML::Node& node, int depth) {
-  // yaml-cpp may build self-referencing nodes from anchors; stop somewhere.
-  if (depth > 64) {
-    out += "...";
-    return;
-  }
+// Aliases can make a tiny file expand exponentially or in a cycle; these
+// bound the work. No sane config entry comes close.
+constexpr size_t max_render_depth = 64;
+
+constexpr size_t max_render_nodes = 100'000;
+
+bool render(std::string& out, const YAML::Node& node, size_t depth,
+            size_t& nodes_left) {
+  if (depth > max_render_depth || nodes_left == 0) return false;
+  --nodes_left;
   if (!node || node.IsNull()) {
     out += '~';
   } else if (node.IsScalar()) {
@@ -114,16 +118,17 @@ void render(std::string& out, const YAML::Node& node, int depth) {
     for (auto item : node) {
       if (!first) out += ',';
       first = false;
-      render(out, item, depth + 1);
+      if (!render(out, item, depth + 1, nodes_left)) return false;
     }
     out += ']';
   } else if (node.IsMap()) {
     std::vector<std::pair<std::string, std::string>> entries;
     for (auto kv : node) {
       std::string key;
-      render(key, kv.first, depth + 1);
       std::string value;
-      render(value, kv.second, depth + 1);
+      if (!render(key, kv.first, depth + 1, nodes_left)
+          || !render(value, kv.second, depth + 1, nodes_left))
+        return false;
       entries.emplace_back(std::move(key), std::move(value));
     }
     std::sort(entries.begin(), entries.end());
@@ -138,6 +143,7 @@ void render(std::string& out, const YAML::Node& node, int depth) {
     }
     out += '}';
   }
+  return true;
 }
 
 } // namespace
@@ -327,9 +333,10 @@ std::string reader::substitute_quietly(const std::string& str) {
   return result ? *result : str;
 }
 
-std::string reader::canonical(const YAML::Node& node) {
+std::optional<std::string> reader::canonical(const YAML::Node& node) {
   std::string out;
-  render(out, node, 0);
+  auto nodes_left = max_render_nodes;
+  if (!render(out, node, 0, nodes_left)) return std::nullopt;
   return out;
 }
 

@@ -102,8 +102,9 @@ public:
   static std::string substitute_quietly(const std::string& str);
 
   /// A canonical rendering of `node` after `${NAME}` substitution: maps with
-  /// sorted keys, all scalars quoted. Equal for equal content.
-  static std::string canonical(const YAML::Node& node);
+  /// sorted keys, all scalars quoted. Equal for equal content. Nullopt if
+  /// aliases expand it beyond 64 levels or 100000 values.
+  static std::optional<std::string> canonical(const YAML::Node& node);
 
 private:
   std::string file_;

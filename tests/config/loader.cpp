@@ -424,6 +424,15 @@ CAF_TEST(an unreadable file is an error) {
                   "/: cannot read file: is a directory");
 }
 
+CAF_TEST(aliases that expand without bound are rejected) {
+  auto errs = errors_of(R"(platforms:
+  - &p {kind: sandbox, name: a, x: *p, y: *p}
+)");
+  CAF_REQUIRE_EQUAL(errs.size(), 3u);
+  CAF_CHECK_EQUAL(errs[0], "t.yaml:2:5: platforms[0]: too large: aliases "
+                           "expand it beyond 64 levels or 100000 values");
+}
+
 // -- environment and secrets
 // --------------------------------------------------
 

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -177,6 +178,29 @@ CAF_TEST(a token loaded from the environment never reaches a log line) {
   // Errors about the file are redacted as well.
   config::error err{{"t.yaml", 1, 2}, "x", "saw env-t0ken-8f3a9c"};
   CAF_CHECK_EQUAL(err.to_string(), "t.yaml:1:2: x: saw <redacted>");
+}
+
+CAF_TEST(concurrent logging and new secrets are safe) {
+  logging::setup("info", false);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i)
+    threads.emplace_back([i] {
+      for (int j = 0; j < 200; ++j)
+        logging::log(level_enum::info, "t", "e",
+                     {{"i", std::to_string(i)}, {"v", "conc-secret-7"}});
+    });
+  threads.emplace_back([] {
+    for (int j = 0; j < 50; ++j)
+      logging::add_secret("conc-secret-" + std::to_string(j));
+  });
+  for (auto& t : threads)
+    t.join();
+  CAF_CHECK_EQUAL(lines.size(), 800u);
+  size_t well_formed = 0;
+  for (auto& line : lines)
+    if (line.rfind("TS info  t e i=", 0) == 0) ++well_formed;
+  CAF_CHECK_EQUAL(well_formed, 800u);
+  CAF_CHECK_EQUAL(logging::redact("conc-secret-7"), "<redacted>");
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
