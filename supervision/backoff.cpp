@@ -6,7 +6,7 @@
 namespace tether::supervision {
 
 duration backoff_delay(const backoff_policy& policy, size_t attempt,
-                       std::mt19937_64& rng) {
+                       jitter_rng& rng) {
   using std::chrono::duration_cast;
   if (policy.initial.count() <= 0)
     return duration{0};
@@ -25,8 +25,11 @@ duration backoff_delay(const backoff_policy& policy, size_t attempt,
 size_t restart_window::add(time_point now, duration within) {
   stamps_.push_back(now);
   auto threshold = now - within;
-  while (!stamps_.empty() && stamps_.front() <= threshold)
-    stamps_.pop_front();
+  auto first_kept = std::find_if(stamps_.begin(), stamps_.end(),
+                                 [&](const time_point& x) {
+                                   return x > threshold;
+                                 });
+  stamps_.erase(stamps_.begin(), first_kept);
   return stamps_.size();
 }
 

@@ -78,7 +78,8 @@ public:
       flags_(std::move(flags)),
       parent_(std::move(parent)) {
     if (flags_.seed)
-      rng_.seed(*flags_.seed ^ std::hash<std::string>{}(flags_.path));
+      rng_.seed(static_cast<jitter_rng::result_type>(
+        *flags_.seed ^ std::hash<std::string>{}(flags_.path)));
     else
       rng_.seed(std::random_device{}());
     for (auto& spec : specs)
@@ -100,8 +101,13 @@ public:
     send(this, init_atom::value);
     return {
       [this](init_atom) {
-        for (auto& c : children_)
-          start(c.spec.id);
+        // By index: a temporary child whose start fails removes itself.
+        for (size_t i = 0; i < children_.size();) {
+          auto n = children_.size();
+          start(children_[i]);
+          if (children_.size() == n)
+            ++i;
+        }
         initialized_ = true;
         maybe_report_ready();
       },
@@ -202,8 +208,13 @@ private:
   // -- starting ---------------------------------------------------------------
 
   void start(const std::string& id) {
-    auto c = find(id);
-    if (!c || c->handle)
+    if (auto c = find(id))
+      start(*c);
+  }
+
+  void start(child& x) {
+    auto c = &x;
+    if (c->handle)
       return; // never two incarnations at once
     ++c->generation;
     ++c->incarnation;
@@ -712,7 +723,7 @@ private:
   std::vector<child> children_;
   std::map<uint64_t, restart_group> groups_;
   uint64_t next_token_ = 1;
-  std::mt19937_64 rng_;
+  jitter_rng rng_;
   bool initialized_ = false;
   bool ready_sent_ = false;
   bool shutting_down_ = false;

@@ -19,7 +19,9 @@ namespace {
 
 // Answers "slow" never (the router's deadline must fire), anything else
 // with an echo.
-caf::behavior fake_handler(caf::event_based_actor* self) {
+// `id` only exists because CAF 0.17 mishandles argument-less function
+// actors under UBSan (a reference bound to a null argument tuple).
+caf::behavior fake_handler(caf::event_based_actor* self, int id) {
   return {
     [=](handle_atom, const inbound_message& msg) -> caf::result<handler_result> {
       if (msg.text == "slow") {
@@ -68,7 +70,7 @@ routes:
     CAF_REQUIRE(cfg);
     rt = std::make_shared<runtime>(
       sys, io, std::make_shared<const config::tether_config>(*cfg.config));
-    handler = sys.spawn(fake_handler);
+    handler = sys.spawn(fake_handler, 1);
     rt->directory().put("handlers/echo", handler);
     platform = sys.spawn(fake_platform, caf::actor_cast<caf::actor>(self));
     rt->directory().put("platforms/sandbox:console", platform);

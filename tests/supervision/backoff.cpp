@@ -15,7 +15,7 @@ CAF_TEST(delays grow by the multiplier up to the maximum) {
   p.multiplier = 3.0;
   p.max = 5s;
   p.jitter = 0;
-  std::mt19937_64 rng{1};
+  jitter_rng rng{1};
   std::vector<duration> got;
   for (size_t i = 1; i <= 5; ++i)
     got.push_back(backoff_delay(p, i, rng));
@@ -26,14 +26,14 @@ CAF_TEST(delays grow by the multiplier up to the maximum) {
 CAF_TEST(zero initial means restart at once) {
   backoff_policy p;
   p.initial = duration{0};
-  std::mt19937_64 rng{1};
+  jitter_rng rng{1};
   CAF_CHECK_EQUAL(backoff_delay(p, 7, rng), duration{0});
 }
 
 CAF_TEST(long failure runs do not overflow) {
   backoff_policy p;
   p.jitter = 0;
-  std::mt19937_64 rng{1};
+  jitter_rng rng{1};
   CAF_CHECK_EQUAL(backoff_delay(p, 100000, rng), p.max);
 }
 

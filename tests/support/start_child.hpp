@@ -17,13 +17,15 @@ template <class Fixture>
 caf::actor start_child(Fixture& fix, supervision::child_spec spec,
                        const std::string& path) {
   auto me = caf::actor_cast<caf::actor>(fix.self);
-  fix.sys.spawn([spec, path, me](caf::event_based_actor* parent) {
+  // CAF 0.17 binds a reference to a null argument tuple when a function
+  // actor takes no arguments (UBSan reports it), hence the unused `int`.
+  fix.sys.spawn([spec, path, me](caf::event_based_actor* parent, int) {
     supervision::child_context ctx;
     ctx.parent = parent;
     ctx.path = path;
     ctx.policy = spec.policy;
     parent->send(me, spec.start(ctx));
-  });
+  }, 0);
   fix.sched.run();
   caf::actor result;
   fix.self->receive([&](caf::actor& hdl) { result = hdl; },

@@ -1,0 +1,20 @@
+#!/bin/sh
+# Runs the supervision benchmarks against a configured and built tree:
+#   bench/run.sh BUILD_DIR        (what `make bench` does)
+# Each benchmark prints human-readable lines and one JSON line per run;
+# docs/benchmarks.md says what the figures mean.
+set -eu
+
+build_dir=${1:-build}
+for b in bench_restart_latency bench_idle_memory; do
+  if [ ! -x "$build_dir/$b" ]; then
+    echo "run.sh: $build_dir/$b not found; build first (make build)" >&2
+    exit 1
+  fi
+done
+
+echo "# $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo \
+  | sed 's/.*: //')"
+# Bounded: both benchmarks abort on any step that stalls.
+timeout 120 "$build_dir/bench_restart_latency"
+timeout 120 "$build_dir/bench_idle_memory"
