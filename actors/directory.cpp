@@ -1,7 +1,7 @@
 #include "actors/directory.hpp"
 
 #include <caf/actor_cast.hpp>
-#include <caf/local_actor.hpp>
+#include <caf/abstract_actor.hpp>
 
 namespace tether {
 
@@ -25,13 +25,15 @@ caf::actor directory::get(const std::string& name) const {
   return caf::actor_cast<caf::actor>(i->second);
 }
 
-void directory::register_self(const std::string& name,
-                              caf::local_actor* self) {
-  auto hdl = caf::actor_cast<caf::actor>(self);
+caf::actor directory::register_actor(const std::string& name,
+                                    caf::actor hdl) {
+  if (!hdl)
+    return hdl;
   put(name, hdl);
   auto addr = hdl.address();
   // Runs after the actor's state is gone: capture only values.
-  self->attach_functor([this, name, addr] { erase(name, addr); });
+  hdl->attach_functor([this, name, addr] { erase(name, addr); });
+  return hdl;
 }
 
 } // namespace tether

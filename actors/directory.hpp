@@ -25,8 +25,10 @@ public:
   /// The live actor under `name`, or an invalid handle.
   caf::actor get(const std::string& name) const;
 
-  /// Registers `self` under `name` and removes it again when `self` exits.
-  void register_self(const std::string& name, caf::local_actor* self);
+  /// Registers `hdl` under `name` and removes it again when it exits. Call
+  /// it with the handle `spawn` returned, so the name resolves before the
+  /// actor ever runs (nothing sent to it in between is lost).
+  caf::actor register_actor(const std::string& name, caf::actor hdl);
 
 private:
   mutable std::mutex mtx_;

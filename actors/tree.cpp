@@ -2,6 +2,7 @@
 
 #include <caf/actor_system.hpp>
 
+#include "actors/discord/bot.hpp"
 #include "actors/handlers/commands.hpp"
 #include "actors/router/router.hpp"
 #include "actors/sandbox/sandbox.hpp"
@@ -38,6 +39,11 @@ child_spec platform_spec(runtime_ptr rt, const config::tether_config& cfg,
   child_spec spec;
   if (std::holds_alternative<config::sandbox_settings>(entry.settings))
     spec = sandbox_spec(rt, entry);
+  else if (std::holds_alternative<config::discord_settings>(entry.settings))
+    spec = discord::bot_spec(rt, cfg, entry);
+  else if (std::holds_alternative<config::discord_webhook_settings>(
+             entry.settings))
+    spec = discord::webhook_spec(rt, cfg, entry);
   spec.policy = cfg.policy_for("platforms/" + entry.id());
   return spec;
 }
@@ -109,6 +115,10 @@ std::vector<std::string> node_paths(const config::tether_config& cfg) {
   for (auto& entry : cfg.handlers)
     xs.push_back("handlers/" + entry.name);
   return xs;
+}
+
+std::vector<config::error> validate(const config::tether_config& cfg) {
+  return discord::validate(cfg);
 }
 
 bool is_supervisor_path(const std::string& path) {

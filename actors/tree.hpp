@@ -44,6 +44,10 @@ supervision::restart_policy node_policy(const config::tether_config& cfg,
 /// Every node path the config defines, parents before children.
 std::vector<std::string> node_paths(const config::tether_config& cfg);
 
+/// Checks what the loader cannot know (platform-specific names such as
+/// Discord intents), with the loader's error format.
+std::vector<config::error> validate(const config::tether_config& cfg);
+
 /// Paths of the nodes that are supervisors.
 bool is_supervisor_path(const std::string& path);
 

@@ -9,17 +9,13 @@
 #include <caf/type_id.hpp>
 
 #include "protocols/message.hpp"
-#include "supervision/type_ids.hpp"
+#include "protocols/type_ids.hpp"
 
 namespace tether {
 class route_table;
 } // namespace tether
 
-CAF_BEGIN_TYPE_ID_BLOCK(tether_actors, caf::id_block::tether_supervision::end)
-
-  CAF_ADD_TYPE_ID(tether_actors, (tether::inbound_message))
-  CAF_ADD_TYPE_ID(tether_actors, (tether::outbound_reply))
-  CAF_ADD_TYPE_ID(tether_actors, (tether::handler_result))
+CAF_BEGIN_TYPE_ID_BLOCK(tether_actors, caf::id_block::tether_protocols::end)
 
   /// Platform -> router: a message arrived (inbound_message).
   CAF_ADD_ATOM(tether_actors, tether, inbound_atom, "inbound")
@@ -29,10 +25,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(tether_actors, caf::id_block::tether_supervision::end)
   CAF_ADD_ATOM(tether_actors, tether, reply_atom, "reply")
   /// Daemon -> router: new routes after a reload.
   CAF_ADD_ATOM(tether_actors, tether, set_routes_atom, "setroutes")
-  /// stdio session -> owner: a line, end of input, an error.
-  CAF_ADD_ATOM(tether_actors, tether, line_atom, "line")
-  CAF_ADD_ATOM(tether_actors, tether, eof_atom, "eof")
-  CAF_ADD_ATOM(tether_actors, tether, io_error_atom, "ioerror")
 
 CAF_END_TYPE_ID_BLOCK(tether_actors)
 

@@ -94,10 +94,57 @@ struct sandbox_settings {
   std::string reply_prefix;
 };
 
-using platform_settings = std::variant<sandbox_settings>;
+/// A Discord bot on the gateway (v10) with REST replies.
+struct discord_settings {
+  /// Bot token, from the environment (`${DISCORD_TOKEN}`).
+  secret token;
+  /// Gateway intent names, e.g. GUILDS, GUILD_MESSAGES, MESSAGE_CONTENT.
+  std::vector<std::string> intents{"GUILDS", "GUILD_MESSAGES",
+                                   "DIRECT_MESSAGES", "MESSAGE_CONTENT"};
+  /// Where `intents` was written, for errors about unknown names.
+  position intents_pos;
+  /// `shards: auto` takes the count from GET /gateway/bot.
+  bool shards_auto = true;
+  /// With a fixed count: the total and the id range this process runs.
+  uint32_t shard_count = 1;
+  uint32_t shard_first = 0;
+  uint32_t shard_last = 0;
+  /// zlib-stream transport compression.
+  bool compress = true;
+  std::string api_base = "https://discord.com/api/v10";
+  /// Empty: the URL from GET /gateway/bot.
+  std::string gateway_url;
+  /// WS ping when idle; 0 disables. Catches half-open sockets faster than
+  /// one heartbeat interval.
+  duration ping_interval = std::chrono::seconds{15};
+  duration ping_timeout = std::chrono::seconds{10};
+  /// Resolve + connect, TLS + upgrade, Hello, READY: each has this long.
+  duration connect_timeout = std::chrono::seconds{15};
+  /// One REST request, connect included.
+  duration request_timeout = std::chrono::seconds{15};
+  /// Trusted CAs (PEM) instead of the system store, e.g. for a proxy.
+  std::string ca_file;
+  /// Replies may ping users they mention (never roles or @everyone).
+  bool allow_user_mentions = false;
+};
+
+/// Sends replies to a Discord webhook (no gateway).
+struct discord_webhook_settings {
+  /// https://discord.com/api/webhooks/ID/TOKEN; a secret (holds a token).
+  secret url;
+  std::string username;
+  std::string avatar_url;
+  /// `?wait=true`: Discord confirms each message (200 instead of 204).
+  bool wait = false;
+  duration request_timeout = std::chrono::seconds{15};
+  std::string ca_file;
+};
+
+using platform_settings = std::variant<sandbox_settings, discord_settings,
+                                       discord_webhook_settings>;
 
 struct platform_entry {
-  /// `sandbox`, later `discord`, `qq`, ...
+  /// `sandbox`, `discord`, `discord_webhook`
   std::string kind;
   /// Unique per kind; the node is `platforms/<kind>:<name>`.
   std::string name;

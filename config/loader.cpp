@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -51,7 +52,21 @@ const std::vector<std::string> supervision_keys = {"defaults", "overrides"};
 const std::vector<std::string> platform_keys = {"kind", "name", "settings",
                                                 "restart"};
 
-const std::vector<std::string> platform_kinds = {"sandbox"};
+const std::vector<std::string> platform_kinds = {"sandbox", "discord",
+                                                 "discord_webhook"};
+
+const std::vector<std::string> discord_keys = {
+  "token",           "intents",         "shards",
+  "compress",        "api_base",        "gateway_url",
+  "ping_interval",   "ping_timeout",    "connect_timeout",
+  "request_timeout", "ca_file",         "allow_user_mentions",
+};
+
+const std::vector<std::string> discord_shard_keys = {"count", "ids"};
+
+const std::vector<std::string> discord_webhook_keys = {
+  "url", "username", "avatar_url", "wait", "request_timeout", "ca_file",
+};
 
 const std::vector<std::string> sandbox_keys = {"user", "reply_prefix"};
 
@@ -131,6 +146,12 @@ private:
   void read_platforms(const node_ref& x);
   void read_platform(const node_ref& x);
   void read_sandbox(const node_ref& x, sandbox_settings& out);
+  void read_discord(const node_ref& x, discord_settings& out);
+  void read_discord_shards(const node_ref& x, discord_settings& out);
+  void read_discord_webhook(const node_ref& x, discord_webhook_settings& out);
+  std::optional<std::string> read_url(const node_ref& x,
+                                      std::initializer_list<const char*>
+                                        schemes);
   void read_handlers(const node_ref& x);
   void read_handler(const node_ref& x);
   void read_routes(const node_ref& x);
@@ -392,6 +413,20 @@ void loader::read_platform(const node_ref& x) {
     sandbox_settings settings;
     if (auto v = m.get("settings")) read_sandbox(*v, settings);
     e.settings = settings;
+  } else if (e.kind == "discord") {
+    discord_settings settings;
+    if (auto v = m.get("settings"))
+      read_discord(*v, settings);
+    else
+      missing(x, "settings");
+    e.settings = settings;
+  } else if (e.kind == "discord_webhook") {
+    discord_webhook_settings settings;
+    if (auto v = m.get("settings"))
+      read_discord_webhook(*v, settings);
+    else
+      missing(x, "settings");
+    e.settings = settings;
   }
   if (auto v = m.get("restart")) e.restart = read_restart(*v);
   e.fingerprint = fingerprint(x);
@@ -427,6 +462,143 @@ void loader::read_sandbox(const node_ref& x, sandbox_settings& out) {
     if (auto str = r_.non_empty_string(*v)) out.user = *str;
   if (auto v = m.get("reply_prefix"))
     if (auto str = r_.string(*v)) out.reply_prefix = *str;
+}
+
+std::optional<std::string>
+loader::read_url(const node_ref& x, std::initializer_list<const char*> schemes) {
+  auto str = r_.string(x);
+  if (!str) return std::nullopt;
+  for (auto scheme : schemes)
+    if (str->rfind(scheme, 0) == 0 && str->size() > std::strlen(scheme))
+      return str;
+  std::string expected;
+  for (auto scheme : schemes)
+    expected += (expected.empty() ? "" : " or ") + std::string{scheme};
+  r_.fail(x, "expected a URL starting with " + expected);
+  return std::nullopt;
+}
+
+void loader::read_discord(const node_ref& x, discord_settings& out) {
+  map_reader m{r_, x, discord_keys};
+  if (!m.ok()) return;
+  if (auto v = m.get("token")) {
+    if (auto s = r_.secret_value(*v)) {
+      if (s->empty())
+        r_.fail(*v, "must not be empty");
+      out.token = std::move(*s);
+    }
+  } else {
+    missing(x, "token");
+  }
+  if (auto v = m.get("intents")) {
+    out.intents.clear();
+    out.intents_pos = v->pos;
+    for (auto& item : r_.list(*v))
+      if (auto name = r_.non_empty_string(item))
+        out.intents.push_back(*name);
+  }
+  if (auto v = m.get("shards")) read_discord_shards(*v, out);
+  if (auto v = m.get("compress")) {
+    if (auto str = r_.choice(*v, {"zlib-stream", "none"}, "compression"))
+      out.compress = *str == "zlib-stream";
+  }
+  if (auto v = m.get("api_base"))
+    if (auto str = read_url(*v, {"https://", "http://"})) {
+      while (!str->empty() && str->back() == '/') str->pop_back();
+      out.api_base = *str;
+    }
+  if (auto v = m.get("gateway_url"))
+    if (auto str = read_url(*v, {"wss://", "ws://"})) out.gateway_url = *str;
+  if (auto v = m.get("ping_interval"))
+    if (auto d = r_.duration_value(*v, true)) out.ping_interval = *d;
+  if (auto v = m.get("ping_timeout"))
+    if (auto d = r_.duration_value(*v, false)) out.ping_timeout = *d;
+  if (auto v = m.get("connect_timeout"))
+    if (auto d = r_.duration_value(*v, false)) out.connect_timeout = *d;
+  if (auto v = m.get("request_timeout"))
+    if (auto d = r_.duration_value(*v, false)) out.request_timeout = *d;
+  if (auto v = m.get("ca_file"))
+    if (auto str = r_.string(*v)) out.ca_file = *str;
+  if (auto v = m.get("allow_user_mentions"))
+    if (auto b = r_.boolean(*v)) out.allow_user_mentions = *b;
+}
+
+// `shards: auto`, `shards: 4`, or `shards: {count: 4, ids: 0-1}`.
+void loader::read_discord_shards(const node_ref& x, discord_settings& out) {
+  if (x.node.IsScalar()) {
+    if (x.node.Scalar() == "auto") {
+      out.shards_auto = true;
+      return;
+    }
+    if (auto n = r_.integer(x, 1, 65535)) {
+      out.shards_auto = false;
+      out.shard_count = static_cast<uint32_t>(*n);
+      out.shard_first = 0;
+      out.shard_last = out.shard_count - 1;
+    }
+    return;
+  }
+  map_reader m{r_, x, discord_shard_keys};
+  if (!m.ok()) return;
+  out.shards_auto = false;
+  if (auto v = m.get("count")) {
+    if (auto n = r_.integer(*v, 1, 65535))
+      out.shard_count = static_cast<uint32_t>(*n);
+  } else {
+    missing(x, "count");
+    return;
+  }
+  out.shard_first = 0;
+  out.shard_last = out.shard_count - 1;
+  if (auto v = m.get("ids")) {
+    auto str = r_.string(*v);
+    if (!str) return;
+    unsigned first = 0;
+    unsigned last = 0;
+    char dash = 0;
+    char extra = 0;
+    auto n = std::sscanf(str->c_str(), "%u%c%u%c", &first, &dash, &last,
+                         &extra);
+    if (n == 1) {
+      last = first;
+    } else if (n != 3 || dash != '-') {
+      r_.fail(*v, "expected a shard id range like `0-15` or one id");
+      return;
+    }
+    if (first > last || last >= out.shard_count) {
+      r_.fail(*v, "shard ids must satisfy first <= last < count ("
+                    + std::to_string(out.shard_count) + ")");
+      return;
+    }
+    out.shard_first = first;
+    out.shard_last = last;
+  }
+}
+
+void loader::read_discord_webhook(const node_ref& x,
+                                  discord_webhook_settings& out) {
+  map_reader m{r_, x, discord_webhook_keys};
+  if (!m.ok()) return;
+  if (auto v = m.get("url")) {
+    if (auto s = r_.secret_value(*v)) {
+      auto& url = s->reveal();
+      if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0)
+        r_.fail(*v, "expected a webhook URL starting with https://");
+      out.url = std::move(*s);
+    }
+  } else {
+    missing(x, "url");
+  }
+  if (auto v = m.get("username"))
+    if (auto str = r_.string(*v)) out.username = *str;
+  if (auto v = m.get("avatar_url"))
+    if (auto str = r_.string(*v)) out.avatar_url = *str;
+  if (auto v = m.get("wait"))
+    if (auto b = r_.boolean(*v)) out.wait = *b;
+  if (auto v = m.get("request_timeout"))
+    if (auto d = r_.duration_value(*v, false)) out.request_timeout = *d;
+  if (auto v = m.get("ca_file"))
+    if (auto str = r_.string(*v)) out.ca_file = *str;
 }
 
 // -- handlers -----------------------------------------------------------------

@@ -64,7 +64,6 @@ namespace {
 
 caf::behavior commands(caf::event_based_actor* self, runtime_ptr rt,
                        config::commands_settings settings, std::string path) {
-  rt->directory().register_self(path, self);
   auto help = [settings] {
     auto p = settings.prefix;
     return "commands: " + p + "ping (liveness), " + p
@@ -113,7 +112,8 @@ supervision::child_spec commands_spec(runtime_ptr rt,
   spec.id = entry.name;
   auto settings = std::get<config::commands_settings>(entry.settings);
   spec.start = [rt, settings](supervision::child_context& ctx) {
-    return ctx.parent->system().spawn(commands, rt, settings, ctx.path);
+    return rt->directory().register_actor(
+      ctx.path, ctx.parent->system().spawn(commands, rt, settings, ctx.path));
   };
   return spec;
 }

@@ -32,7 +32,6 @@ config::duration handler_timeout(const config::tether_config& cfg,
 
 caf::behavior router(caf::stateful_actor<router_state>* self,
                      runtime_ptr rt, std::string path) {
-  rt->directory().register_self(path, self);
   self->state.routes = std::make_shared<route_table>(rt->config()->routes);
   return {
     [=](inbound_atom, inbound_message& msg) {
@@ -61,7 +60,7 @@ caf::behavior router(caf::stateful_actor<router_state>* self,
             [=](handler_result& result) {
               if (result.texts.empty())
                 return;
-              auto key = "platforms/" + shared_msg->platform + ":"
+              auto key = "sender:" + shared_msg->platform + ":"
                          + shared_msg->bot;
               auto platform = rt->directory().get(key);
               if (!platform) {
@@ -96,7 +95,8 @@ supervision::child_spec router_spec(runtime_ptr rt) {
   supervision::child_spec spec;
   spec.id = "router";
   spec.start = [rt](supervision::child_context& ctx) {
-    return ctx.parent->system().spawn(router, rt, ctx.path);
+    return rt->directory().register_actor(
+      ctx.path, ctx.parent->system().spawn(router, rt, ctx.path));
   };
   return spec;
 }

@@ -27,7 +27,6 @@ caf::behavior sandbox(caf::stateful_actor<sandbox_state>* self,
                       runtime_ptr rt, config::platform_entry entry,
                       std::string path, uint64_t incarnation) {
   auto settings = std::get<config::sandbox_settings>(entry.settings);
-  rt->directory().register_self(path, self);
   auto session = stdio_session::make(rt->io(), self->address(), {});
   self->state.session = session;
   // The session outlives the state; close it on any exit.
@@ -83,8 +82,11 @@ supervision::child_spec sandbox_spec(runtime_ptr rt,
   supervision::child_spec spec;
   spec.id = entry.id();
   spec.start = [rt, entry](supervision::child_context& ctx) {
-    return ctx.parent->system().spawn(sandbox, rt, entry, ctx.path,
-                                      ctx.incarnation);
+    auto hdl = ctx.parent->system().spawn(sandbox, rt, entry, ctx.path,
+                                          ctx.incarnation);
+    rt->directory().register_actor(ctx.path, hdl);
+    return rt->directory().register_actor("sender:sandbox:" + entry.name,
+                                          hdl);
   };
   return spec;
 }

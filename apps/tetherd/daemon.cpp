@@ -63,6 +63,8 @@ public:
     if (cfg_->daemon.actor_threads > 0)
       sys_cfg.set("scheduler.max-threads",
                   static_cast<size_t>(cfg_->daemon.actor_threads));
+    sys_cfg.add_message_types<caf::id_block::tether_supervision>();
+    sys_cfg.add_message_types<caf::id_block::tether_protocols>();
     sys_cfg.add_message_types<caf::id_block::tether_actors>();
     caf::actor_system sys{sys_cfg};
     asio::io_context io;
@@ -188,7 +190,9 @@ private:
 
   void reload(caf::scoped_actor& self) {
     auto loaded = config::load_file(file_);
-    if (!loaded) {
+    if (loaded)
+      loaded.errors = validate(*loaded.config);
+    if (!loaded || !loaded.errors.empty()) {
       for (auto& err : loaded.errors)
         logging::log(level::err, "daemon", "reload_rejected",
                      {{"error", err.to_string()}});

@@ -17,11 +17,14 @@ void usage(std::ostream& out) {
          "       tetherd --version\n";
 }
 
-// Prints every error as FILE:LINE:COL: KEY: message; true if valid.
-bool report(const tether::config::load_result& result) {
+// Prints every error as FILE:LINE:COL: KEY: message; true if valid. The
+// loader checks the structure, the platforms their own names.
+bool report(tether::config::load_result& result) {
+  if (result)
+    result.errors = tether::validate(*result.config);
   for (auto& err : result.errors)
     std::cerr << err.to_string() << '\n';
-  return static_cast<bool>(result);
+  return result && result.errors.empty();
 }
 
 int check_config(const std::string& file) {

@@ -18,7 +18,7 @@
 #include <caf/actor_cast.hpp>
 #include <caf/send.hpp>
 
-#include "actors/type_ids.hpp"
+#include "protocols/type_ids.hpp"
 
 namespace asio = boost::asio;
 

@@ -73,7 +73,7 @@ routes:
     handler = sys.spawn(fake_handler, 1);
     rt->directory().put("handlers/echo", handler);
     platform = sys.spawn(fake_platform, caf::actor_cast<caf::actor>(self));
-    rt->directory().put("platforms/sandbox:console", platform);
+    rt->directory().put("sender:sandbox:console", platform);
     router = tether::test::start_child(*this, router_spec(rt), "core/router");
     logging::set_capture([this](const std::string& line) {
       std::lock_guard<std::mutex> guard{mtx};
