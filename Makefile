@@ -9,7 +9,8 @@ CONFIG ?= dist/tether.yaml
 # Debian 12 packages the build and the tests need (docs/building.md says why).
 DEB_PACKAGES := g++ make cmake ccache pkg-config \
   libcaf-dev libboost-dev libboost-system-dev libssl-dev \
-  nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
+  nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev \
+  libsimdjson-dev zlib1g-dev
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

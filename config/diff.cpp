@@ -61,6 +61,8 @@ std::string config_diff::summary() const {
   if (routes_changed) out += out.empty() ? "routes" : "; routes";
   if (!policy_changed.empty())
     out += (out.empty() ? "policy" : "; policy") + join(policy_changed, "~");
+  if (!applied.empty())
+    out += (out.empty() ? "applied:" : "; applied:") + join(applied, "");
   if (!needs_restart.empty())
     out += (out.empty() ? "needs restart:" : "; needs restart:")
            + join(needs_restart, "");
@@ -95,8 +97,17 @@ config_diff diff(const tether_config& before, const tether_config& after,
   if (a.data_dir != b.data_dir)
     result.needs_restart.push_back("daemon.data_dir");
   if (before.admin.listen != after.admin.listen
-      || before.admin.enabled != after.admin.enabled)
+      || before.admin.enabled != after.admin.enabled
+      || !(before.admin.token == after.admin.token))
     result.needs_restart.push_back("admin");
+  if (a.log_level != b.log_level)
+    result.applied.push_back("daemon.log_level");
+  if (a.log_fmt != b.log_fmt)
+    result.applied.push_back("daemon.log_format");
+  if (a.shutdown_timeout != b.shutdown_timeout)
+    result.applied.push_back("daemon.shutdown_timeout");
+  if (a.watchdog_timeout != b.watchdog_timeout)
+    result.applied.push_back("daemon.watchdog_timeout");
   return result;
 }
 

@@ -32,10 +32,13 @@ struct config_diff {
   std::vector<std::string> policy_changed;
   /// Keys that only take effect after a restart of tetherd.
   std::vector<std::string> needs_restart;
+  /// Daemon keys applied at once (log level and format, deadlines).
+  std::vector<std::string> applied;
 
   bool empty() const {
     return platforms.empty() && handlers.empty() && !routes_changed
-           && policy_changed.empty() && needs_restart.empty();
+           && policy_changed.empty() && needs_restart.empty()
+           && applied.empty();
   }
 
   /// One line for the log, e.g. `platforms +a -b ~c; routes; policy 2`.

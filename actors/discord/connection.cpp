@@ -263,7 +263,8 @@ public:
         {{"resumable", resumable ? "true" : "false"}});
     if (resumable)
       return fail(caf::make_error(discord_errc::session_invalidated));
-    // A fresh session on this connection after 1-5 s, as Discord asks.
+    // Discord asks for a new connection and a fresh Identify; waiting 1-5 s
+    // first keeps a crowd of shards from identifying in lockstep.
     st.slot->clear();
     st.ph = phase::identifying;
     std::uniform_int_distribution<int> wait_ms{1000, 5000};
@@ -273,7 +274,8 @@ public:
 
   void on_reidentify(uint64_t generation) {
     if (generation == self_->state.generation)
-      identify();
+      fail(caf::make_error(discord_errc::session_invalidated,
+                           "not resumable"));
   }
 
   void on_dispatch(gateway_frame& frame) {

@@ -114,7 +114,10 @@ public:
         log(level::err, "paused", {{"why", "too many invalid requests"}});
         break;
       }
-      if (waiting.count(j.route) > 0) {
+      // One request per route in flight: a response's `remaining` replaces
+      // the limiter's count, which must not miss requests still under way.
+      if (waiting.count(j.route) > 0 || in_flight(j.route)) {
+        waiting.insert(j.route);
         ++i;
         continue;
       }
@@ -195,6 +198,13 @@ public:
   }
 
 private:
+  bool in_flight(const std::string& route) const {
+    for (auto& [id, j] : self_->state.inflight)
+      if (j.route == route)
+        return true;
+    return false;
+  }
+
   void send(job j) {
     auto& st = self_->state;
     net::http_request req;

@@ -66,8 +66,10 @@ public:
     sys_cfg.add_message_types<caf::id_block::tether_supervision>();
     sys_cfg.add_message_types<caf::id_block::tether_protocols>();
     sys_cfg.add_message_types<caf::id_block::tether_actors>();
-    caf::actor_system sys{sys_cfg};
+    // Declared first, destroyed last: actors (and the specs they hold) own
+    // sockets and timers of this io_context until the actor system is gone.
     asio::io_context io;
+    caf::actor_system sys{sys_cfg};
     auto work = asio::make_work_guard(io);
     // Signals first: from here on SIGTERM means a graceful stop.
     asio::signal_set signals{io, SIGTERM, SIGINT, SIGHUP};
@@ -203,6 +205,12 @@ private:
     auto prev = rt_->config();
     auto d = config::diff(*prev, *next,
                           {"core", "core/router", "platforms", "handlers"});
+    // Supervisor nodes also take their shutdown deadline from the daemon.
+    for (auto path : {"core", "platforms", "handlers"})
+      if (node_policy(*prev, path) != node_policy(*next, path)
+          && std::find(d.policy_changed.begin(), d.policy_changed.end(), path)
+               == d.policy_changed.end())
+        d.policy_changed.push_back(path);
     logging::log(level::info, "daemon", "reload",
                  {{"config", file_}, {"changes", d.summary()}});
     rt_->config(next);

@@ -1,5 +1,6 @@
 // tetherd: keeps chatbots connected to their platforms and never hangs.
 
+#include <csignal>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -44,6 +45,9 @@ int check_config(const std::string& file) {
 } // namespace
 
 int main(int argc, char** argv) {
+  // A reader of stdout or stderr that goes away must not kill the daemon:
+  // a failed write is an error the sandbox logs, not a signal.
+  std::signal(SIGPIPE, SIG_IGN);
   if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
     std::cout << "tetherd " << TETHER_VERSION << '\n';
     return tether::exit_ok;

@@ -90,7 +90,7 @@ platforms:
   CAF_CHECK(text.find("d.yaml:6:7: platforms[0].settings.tokn: unknown key")
             != std::string::npos);
   CAF_CHECK(text.find("did you mean `token`") != std::string::npos);
-  CAF_CHECK(text.find("d.yaml:5:7: platforms[0].settings.token: missing")
+  CAF_CHECK(text.find("d.yaml:6:7: platforms[0].settings.token: missing")
             != std::string::npos);
   CAF_CHECK(text.find("platforms[0].settings.shards.ids: shard ids must")
             != std::string::npos);

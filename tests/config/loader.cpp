@@ -544,7 +544,7 @@ CAF_TEST(platforms need a known kind and a valid name) {
   - kind: sandbx
     name: "a b"
   - name: x
-  - kind: discord
+  - kind: telegram
     name: y
 )"),
                   strings({
@@ -555,7 +555,8 @@ CAF_TEST(platforms need a known kind and a valid name) {
                     "t.yaml:4:5: platforms[1].kind: missing required key "
                     "`kind`",
                     "t.yaml:5:11: platforms[2].kind: unknown platform kind "
-                    "`discord`; expected one of: sandbox",
+                    "`telegram`; expected one of: sandbox, discord, "
+                    "discord_webhook",
                   }));
 }
 

@@ -1,0 +1,685 @@
+#include "protocols/net/ws_session.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <mutex>
+#include <type_traits>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <caf/actor_cast.hpp>
+#include <caf/send.hpp>
+
+#include "protocols/net/tls_context.hpp"
+#include "protocols/net/url.hpp"
+#include "protocols/type_ids.hpp"
+
+namespace asio = boost::asio;            // from <boost/asio.hpp>
+namespace beast = boost::beast;          // from <boost/beast.hpp>
+namespace http = beast::http;            // from <boost/beast/http.hpp>
+namespace websocket = beast::websocket;  // from <boost/beast/websocket.hpp>
+using tcp = asio::ip::tcp;               // from <boost/asio/ip/tcp.hpp>
+
+namespace tether::net {
+
+ws_session::~ws_session() {
+  // nop
+}
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+
+struct outgoing {
+  std::string data;
+  bool binary;
+};
+
+std::string ms(std::chrono::milliseconds x) {
+  return std::to_string(x.count()) + "ms";
+}
+
+/// What the handle drives: one connection attempt, alive while it has
+/// operations in flight.
+class ws_connection {
+public:
+  virtual ~ws_connection() = default;
+  virtual void run(std::vector<outgoing> early) = 0;
+  virtual void send(outgoing msg) = 0;
+  virtual void close(uint16_t code, std::string reason) = 0;
+  virtual void abort() = 0;
+};
+
+template <class Stream>
+class ws_connection_impl
+  : public ws_connection,
+    public std::enable_shared_from_this<ws_connection_impl<Stream>> {
+public:
+  static constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
+
+  // Resolver and socket require an io_context; `layer_args` are what the
+  // next layer needs besides the executor (the TLS context).
+  template <class... Ts>
+  ws_connection_impl(asio::io_context& io, caf::actor_addr owner,
+                     ws_options opts, url where,
+                     std::shared_ptr<asio::ssl::context> ctx,
+                     Ts&... layer_args)
+    : strand_(asio::make_strand(io)),
+      resolver_(strand_),
+      ws_(strand_, layer_args...),
+      resolve_timer_(strand_),
+      ping_timer_(strand_),
+      write_timer_(strand_),
+      close_timer_(strand_),
+      owner_(std::move(owner)),
+      opts_(std::move(opts)),
+      url_(std::move(where)),
+      ctx_(std::move(ctx)) {
+    // nop
+  }
+
+  // -- commands (any thread) --------------------------------------------------
+
+  void run(std::vector<outgoing> early) override {
+    asio::dispatch(strand_, [self = this->shared_from_this(),
+                             early = std::move(early)]() mutable {
+      for (auto& msg : early)
+        self->on_send(std::move(msg));
+      self->do_resolve();
+    });
+  }
+
+  void send(outgoing msg) override {
+    asio::post(strand_, [self = this->shared_from_this(),
+                         msg = std::move(msg)]() mutable {
+      self->on_send(std::move(msg));
+    });
+  }
+
+  void close(uint16_t code, std::string reason) override {
+    asio::post(strand_, [self = this->shared_from_this(), code,
+                         reason = std::move(reason)]() mutable {
+      self->do_close(code, std::move(reason));
+    });
+  }
+
+  void abort() override {
+    asio::post(strand_, [self = this->shared_from_this()] {
+      ws_close_info info;
+      info.error = "abort: connection dropped by the owner";
+      self->finish(std::move(info));
+    });
+  }
+
+private:
+  enum class state { idle, connecting, open, closing, done };
+
+  using self_ptr = std::shared_ptr<ws_connection_impl>;
+
+  // -- reporting --------------------------------------------------------------
+
+  template <class... Ts>
+  void notify(Ts&&... xs) {
+    if (auto hdl = caf::actor_cast<caf::actor>(owner_))
+      caf::anon_send(hdl, std::forward<Ts>(xs)...);
+  }
+
+  static std::string describe(const beast::error_code& ec) {
+    if (ec == beast::error::timeout)
+      return "timed out";
+    return ec.message();
+  }
+
+  /// Ends the connection after a transport error in step `what`.
+  void fail(const beast::error_code& ec, const char* what, bool by_peer) {
+    if (state_ == state::done)
+      return;
+    ws_close_info info;
+    if (state_ == state::closing) {
+      info.code = close_code_;
+      info.reason = close_reason_;
+    }
+    info.error = std::string{what} + ": " + describe(ec);
+    info.by_peer = by_peer;
+    finish(std::move(info));
+  }
+
+  /// Reports the end exactly once and releases everything that could keep
+  /// the io_context busy.
+  void finish(ws_close_info info) {
+    if (state_ == state::done)
+      return;
+    info.was_open = state_ == state::open || state_ == state::closing;
+    state_ = state::done;
+    resolver_.cancel();
+    resolve_timer_.cancel();
+    ping_timer_.cancel();
+    write_timer_.cancel();
+    close_timer_.cancel();
+    queue_.clear();
+    // Outstanding operations complete with errors and find state_ done.
+    beast::get_lowest_layer(ws_).close();
+    notify(ws_closed_atom::value, std::move(info));
+  }
+
+  /// Runs `f` on expiry of `timer` at `when`, unless cancelled.
+  template <class F>
+  void arm(asio::steady_timer& timer, clock_type::time_point when, F f) {
+    timer.expires_at(when);
+    timer.async_wait(
+      [self = this->shared_from_this(), f](const beast::error_code& ec) {
+        if (!ec && self->state_ != state::done)
+          f(*self);
+      });
+  }
+
+  // -- connect ----------------------------------------------------------------
+
+  void do_resolve() {
+    if (state_ != state::idle)
+      return; // closed or aborted before we got here
+    state_ = state::connecting;
+    // Resolve and connect share one budget. The resolver has no deadline
+    // of its own, so a timer reports the timeout (and cancels it).
+    deadline_ = clock_type::now() + opts_.connect_timeout;
+    arm(resolve_timer_, deadline_, [](ws_connection_impl& self) {
+      ws_close_info info;
+      info.error = "resolve: timed out after " + ms(self.opts_.connect_timeout);
+      self.finish(std::move(info));
+    });
+    resolver_.async_resolve(url_.host, std::to_string(url_.port),
+                            beast::bind_front_handler(
+                              &ws_connection_impl::on_resolve,
+                              this->shared_from_this()));
+  }
+
+  void on_resolve(beast::error_code ec, tcp::resolver::results_type results) {
+    resolve_timer_.cancel();
+    if (state_ != state::connecting)
+      return;
+    if (ec)
+      return fail(ec, "resolve", false);
+    beast::get_lowest_layer(ws_).expires_at(deadline_);
+    beast::get_lowest_layer(ws_).async_connect(
+      results, beast::bind_front_handler(&ws_connection_impl::on_connect,
+                                         this->shared_from_this()));
+  }
+
+  void on_connect(beast::error_code ec, tcp::endpoint) {
+    if (state_ != state::connecting)
+      return;
+    if (ec == beast::error::timeout) {
+      ws_close_info info;
+      info.error = "connect: timed out after " + ms(opts_.connect_timeout);
+      return finish(std::move(info));
+    }
+    if (ec)
+      return fail(ec, "connect", false);
+    // TLS and the upgrade share the handshake budget.
+    deadline_ = clock_type::now() + opts_.handshake_timeout;
+    if constexpr (is_tls) {
+      auto& tls = ws_.next_layer();
+      if (!set_sni(tls.native_handle(), url_.host))
+        return fail(beast::error_code(static_cast<int>(::ERR_get_error()),
+                                      asio::error::get_ssl_category()),
+                    "tls", false);
+      if (opts_.tls.verify)
+        tls.set_verify_callback(asio::ssl::host_name_verification(url_.host));
+      beast::get_lowest_layer(ws_).expires_at(deadline_);
+      tls.async_handshake(asio::ssl::stream_base::client,
+                          beast::bind_front_handler(
+                            &ws_connection_impl::on_ssl_handshake,
+                            this->shared_from_this()));
+    } else {
+      do_handshake();
+    }
+  }
+
+  void on_ssl_handshake(beast::error_code ec) {
+    if (state_ != state::connecting)
+      return;
+    if (ec == beast::error::timeout) {
+      ws_close_info info;
+      info.error = "tls: timed out after " + ms(opts_.handshake_timeout);
+      return finish(std::move(info));
+    }
+    if (ec)
+      return fail(ec, "tls", false);
+    do_handshake();
+  }
+
+  void do_handshake() {
+    // The websocket stream has its own timeout system from here on.
+    beast::get_lowest_layer(ws_).expires_never();
+    auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline_ - clock_type::now());
+    websocket::stream_base::timeout limits;
+    limits.handshake_timeout = std::max(remaining,
+                                        std::chrono::milliseconds{1});
+    limits.idle_timeout = websocket::stream_base::none();
+    limits.keep_alive_pings = false;
+    ws_.set_option(limits);
+    ws_.set_option(websocket::stream_base::decorator(
+      [ua = opts_.user_agent, hdrs = opts_.headers](websocket::request_type&
+                                                      req) {
+        req.set(http::field::user_agent, ua);
+        for (auto& [name, value] : hdrs)
+          req.set(name, value);
+      }));
+    ws_.read_message_max(opts_.read_limit);
+    // Pongs (and pings, and close frames) prove that the peer is alive.
+    ws_.control_callback(
+      [this](websocket::frame_type kind, beast::string_view) {
+        on_control(kind);
+      });
+    ws_.async_handshake(upgrade_response_, url_.host_header(), url_.target,
+                        beast::bind_front_handler(
+                          &ws_connection_impl::on_handshake,
+                          this->shared_from_this()));
+  }
+
+  void on_handshake(beast::error_code ec) {
+    if (state_ != state::connecting)
+      return;
+    if (ec == beast::error::timeout) {
+      ws_close_info info;
+      info.error = "handshake: timed out after "
+                   + ms(opts_.handshake_timeout);
+      return finish(std::move(info));
+    }
+    if (ec) {
+      ws_close_info info;
+      info.error = "handshake: " + describe(ec);
+      if (upgrade_response_.result_int() != 0
+          && upgrade_response_.result_int() != 101)
+        info.error += " (HTTP " + std::to_string(upgrade_response_.result_int())
+                      + ")";
+      return finish(std::move(info));
+    }
+    // Beast's timer would now only guard a close; our close_timer_ does.
+    websocket::stream_base::timeout limits;
+    limits.handshake_timeout = websocket::stream_base::none();
+    limits.idle_timeout = websocket::stream_base::none();
+    limits.keep_alive_pings = false;
+    ws_.set_option(limits);
+    state_ = state::open;
+    last_rx_ = clock_type::now();
+    notify(ws_open_atom::value);
+    do_read();
+    if (!queue_.empty())
+      do_write();
+    if (opts_.ping_interval.count() > 0)
+      arm_ping(last_rx_ + opts_.ping_interval);
+  }
+
+  // -- read -------------------------------------------------------------------
+
+  void do_read() {
+    ws_.async_read(buffer_,
+                   beast::bind_front_handler(&ws_connection_impl::on_read,
+                                             this->shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, size_t) {
+    if (state_ == state::done)
+      return;
+    if (ec)
+      return on_read_error(ec);
+    last_rx_ = clock_type::now();
+    notify(ws_frame_atom::value, beast::buffers_to_string(buffer_.data()),
+           ws_.got_binary());
+    buffer_.consume(buffer_.size());
+    do_read();
+  }
+
+  void on_read_error(beast::error_code ec) {
+    // A close frame arrived: the handshake is over, even if the TLS
+    // teardown after it reported an error.
+    if (ec == websocket::error::closed || got_close_) {
+      ws_close_info info;
+      if (state_ == state::closing) {
+        info.code = close_code_;
+        info.reason = close_reason_;
+        info.by_peer = peer_closing_;
+      } else {
+        auto& why = ws_.reason();
+        info.code = why.code == websocket::close_code::none
+                      ? 1005 // "no status received" (RFC 6455, 7.4.1)
+                      : why.code;
+        info.reason = std::string{why.reason.data(), why.reason.size()};
+        info.by_peer = true;
+      }
+      return finish(std::move(info));
+    }
+    if (ec == websocket::error::message_too_big) {
+      // Beast failed the connection with 1009 already.
+      ws_close_info info;
+      info.code = websocket::close_code::too_big;
+      info.error = "read: message larger than " + std::to_string(opts_.read_limit)
+                   + " bytes";
+      return finish(std::move(info));
+    }
+    fail(ec, "read", ec != asio::error::operation_aborted);
+  }
+
+  void on_control(websocket::frame_type kind) {
+    last_rx_ = clock_type::now();
+    if (kind != websocket::frame_type::close || state_ == state::done)
+      return;
+    got_close_ = true;
+    if (state_ == state::open) {
+      // The peer started the close; Beast answers it and then waits for
+      // the peer to drop TCP (or TLS), which must not take forever.
+      state_ = state::closing;
+      peer_closing_ = true;
+      close_code_ = ws_.reason().code == websocket::close_code::none
+                      ? 1005
+                      : ws_.reason().code;
+      close_reason_ = std::string{ws_.reason().reason.data(),
+                                  ws_.reason().reason.size()};
+      arm_close_timer();
+    }
+  }
+
+  // -- ping -------------------------------------------------------------------
+
+  void arm_ping(clock_type::time_point when) {
+    arm(ping_timer_, when, [](ws_connection_impl& self) { self.on_ping_timer(); });
+  }
+
+  void on_ping_timer() {
+    if (state_ != state::open)
+      return;
+    auto now = clock_type::now();
+    if (ping_pending_ && last_rx_ < ping_sent_) {
+      if (now >= ping_sent_ + opts_.ping_timeout) {
+        ws_close_info info;
+        info.error = "read: timed out (ping)";
+        return finish(std::move(info));
+      }
+      return arm_ping(ping_sent_ + opts_.ping_timeout);
+    }
+    ping_pending_ = false;
+    if (now < last_rx_ + opts_.ping_interval)
+      return arm_ping(last_rx_ + opts_.ping_interval);
+    ping_pending_ = true;
+    ping_sent_ = now;
+    // Beast allows one ping at a time; a stuck one counts as sent.
+    if (!ping_writing_) {
+      ping_writing_ = true;
+      ws_.async_ping({}, [self = this->shared_from_this()](
+                           const beast::error_code&) {
+        self->ping_writing_ = false; // errors surface on the read side
+      });
+    }
+    arm_ping(now + opts_.ping_timeout);
+  }
+
+  // -- write ------------------------------------------------------------------
+
+  void on_send(outgoing msg) {
+    if (state_ == state::done || state_ == state::closing)
+      return; // nothing goes out after our close frame
+    if (queue_.size() >= opts_.max_queue) {
+      ws_close_info info;
+      info.error = "write: queue full (" + std::to_string(opts_.max_queue)
+                   + " messages waiting)";
+      return finish(std::move(info));
+    }
+    queue_.push_back(std::move(msg));
+    // Are we already writing (or not open yet)?
+    if (state_ == state::open && !writing_)
+      do_write();
+  }
+
+  void do_write() {
+    writing_ = true;
+    auto gen = ++write_gen_;
+    arm(write_timer_, clock_type::now() + opts_.write_timeout,
+        [gen](ws_connection_impl& self) {
+          if (!self.writing_ || self.write_gen_ != gen)
+            return;
+          ws_close_info info;
+          if (self.state_ == state::closing) {
+            info.code = self.close_code_;
+            info.reason = self.close_reason_;
+          }
+          info.error = "write: timed out after " + ms(self.opts_.write_timeout);
+          self.finish(std::move(info));
+        });
+    ws_.binary(queue_.front().binary);
+    ws_.async_write(asio::buffer(queue_.front().data),
+                    beast::bind_front_handler(&ws_connection_impl::on_write,
+                                              this->shared_from_this()));
+  }
+
+  void on_write(beast::error_code ec, size_t) {
+    writing_ = false;
+    write_timer_.cancel();
+    if (state_ == state::done)
+      return;
+    if (ec) {
+      if (state_ == state::closing)
+        return; // the close handshake reports the end
+      return fail(ec, "write", ec != asio::error::operation_aborted);
+    }
+    queue_.pop_front();
+    if (state_ == state::open && !queue_.empty())
+      do_write();
+  }
+
+  // -- close ------------------------------------------------------------------
+
+  void do_close(uint16_t code, std::string reason) {
+    if (state_ == state::done || state_ == state::closing)
+      return;
+    if (state_ != state::open) {
+      ws_close_info info;
+      info.reason = std::move(reason);
+      info.error = "close: closed before the handshake completed";
+      return finish(std::move(info));
+    }
+    state_ = state::closing;
+    close_code_ = code;
+    // A close reason has at most 123 bytes (RFC 6455, 5.5).
+    if (reason.size() > websocket::reason_string::max_size_n)
+      reason.resize(websocket::reason_string::max_size_n);
+    close_reason_ = std::move(reason);
+    // Queued messages are dropped; one already being written finishes
+    // before Beast sends the close frame.
+    if (writing_)
+      queue_.erase(queue_.begin() + 1, queue_.end());
+    else
+      queue_.clear();
+    arm_close_timer();
+    websocket::close_reason cr{static_cast<websocket::close_code>(code),
+                               close_reason_};
+    ws_.async_close(cr, beast::bind_front_handler(
+                          &ws_connection_impl::on_close,
+                          this->shared_from_this()));
+  }
+
+  void arm_close_timer() {
+    arm(close_timer_, clock_type::now() + opts_.close_timeout,
+        [](ws_connection_impl& self) {
+          // The peer never finished the close handshake: drop the socket.
+          ws_close_info info;
+          info.code = self.close_code_;
+          info.reason = self.close_reason_;
+          info.by_peer = self.peer_closing_;
+          info.error = "close: timed out after " + ms(self.opts_.close_timeout);
+          self.finish(std::move(info));
+        });
+  }
+
+  void on_close(beast::error_code ec) {
+    if (state_ == state::done)
+      return;
+    // With a read outstanding, the read sees the peer's close frame and
+    // this completes with operation_aborted: on_read reports.
+    if (ec == asio::error::operation_aborted)
+      return;
+    if (ec)
+      return fail(ec, "close", true);
+    ws_close_info info;
+    info.code = close_code_;
+    info.reason = close_reason_;
+    finish(std::move(info));
+  }
+
+  // -- member variables -------------------------------------------------------
+
+  asio::strand<asio::io_context::executor_type> strand_;
+  tcp::resolver resolver_;
+  websocket::stream<Stream> ws_;
+  asio::steady_timer resolve_timer_;
+  asio::steady_timer ping_timer_;
+  asio::steady_timer write_timer_;
+  asio::steady_timer close_timer_;
+  beast::flat_buffer buffer_;
+  websocket::response_type upgrade_response_;
+  std::deque<outgoing> queue_;
+  caf::actor_addr owner_;
+  ws_options opts_;
+  url url_;
+  std::shared_ptr<asio::ssl::context> ctx_;
+  state state_ = state::idle;
+  clock_type::time_point deadline_;
+  clock_type::time_point last_rx_;
+  clock_type::time_point ping_sent_;
+  bool ping_pending_ = false;
+  bool ping_writing_ = false;
+  bool writing_ = false;
+  uint64_t write_gen_ = 0;
+  bool got_close_ = false;
+  bool peer_closing_ = false;
+  int close_code_ = -1;
+  std::string close_reason_;
+};
+
+/// The object the owner holds. It only knows its connection weakly, so a
+/// finished connection frees its sockets at once, and its destructor (on
+/// any thread) drops a connection the owner forgot to close.
+class ws_session_impl : public ws_session {
+public:
+  ws_session_impl(asio::io_context& io, caf::actor_addr owner,
+                  ws_options opts)
+    : io_(io), owner_(std::move(owner)), opts_(std::move(opts)) {
+    // nop
+  }
+
+  ~ws_session_impl() override {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (auto conn = conn_.lock())
+      conn->abort();
+  }
+
+  void start() override {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (started_ || finished_)
+      return;
+    started_ = true;
+    std::string error;
+    auto where = parse_url(opts_.url, &error);
+    if (!where)
+      return report("url: " + error);
+    if (where->scheme != "ws" && where->scheme != "wss")
+      return report("url: not a WebSocket URL: " + opts_.url);
+    std::shared_ptr<ws_connection> conn;
+    if (where->tls()) {
+      auto ctx = make_tls_context(opts_.tls, error);
+      if (!ctx)
+        return report(error);
+      conn = std::make_shared<ws_connection_impl<tls_stream>>(
+        io_, owner_, opts_, std::move(*where), ctx, *ctx);
+    } else {
+      conn = std::make_shared<ws_connection_impl<beast::tcp_stream>>(
+        io_, owner_, opts_, std::move(*where), nullptr);
+    }
+    conn_ = conn;
+    conn->run(std::move(early_));
+  }
+
+  void send_text(std::string text) override {
+    send(outgoing{std::move(text), false});
+  }
+
+  void send_binary(std::string bytes) override {
+    send(outgoing{std::move(bytes), true});
+  }
+
+  void close(uint16_t code, std::string reason) override {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (!started_) {
+      if (!finished_)
+        report("close: closed before start");
+      return;
+    }
+    if (auto conn = conn_.lock())
+      conn->close(code, std::move(reason));
+  }
+
+  void abort() override {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (!started_) {
+      if (!finished_)
+        report("abort: connection dropped by the owner");
+      return;
+    }
+    if (auto conn = conn_.lock())
+      conn->abort();
+  }
+
+private:
+  void send(outgoing msg) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (!started_) {
+      if (!finished_)
+        early_.push_back(std::move(msg));
+      return;
+    }
+    if (auto conn = conn_.lock())
+      conn->send(std::move(msg));
+  }
+
+  /// Ends a session that never got a connection (requires mtx_).
+  void report(std::string error) {
+    finished_ = true;
+    early_.clear();
+    ws_close_info info;
+    info.error = std::move(error);
+    if (auto hdl = caf::actor_cast<caf::actor>(owner_))
+      caf::anon_send(hdl, ws_closed_atom::value, std::move(info));
+  }
+
+  asio::io_context& io_;
+  caf::actor_addr owner_;
+  ws_options opts_;
+  std::mutex mtx_;
+  bool started_ = false;
+  bool finished_ = false;
+  std::vector<outgoing> early_;
+  std::weak_ptr<ws_connection> conn_;
+};
+
+} // namespace
+
+std::shared_ptr<ws_session> ws_session::make(asio::io_context& io,
+                                             caf::actor_addr owner,
+                                             ws_options opts) {
+  return std::make_shared<ws_session_impl>(io, std::move(owner),
+                                           std::move(opts));
+}
+
+} // namespace tether::net

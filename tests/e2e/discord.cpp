@@ -1,0 +1,383 @@
+// The real tetherd against the fake Discord (tests/fakes/discord): every
+// fault the gateway and REST can show, and what the daemon must do about
+// it. The fake runs in this process; tetherd is a child process.
+
+#define CAF_SUITE e2e.discord
+
+#include "caf/test/unit_test.hpp"
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <thread>
+
+#include <stdlib.h>
+
+#include "fakes/discord/fake_discord.hpp"
+#include "support/process.hpp"
+
+using namespace std::chrono_literals;
+using tether::fakes::discord_options;
+using tether::fakes::fake_discord;
+using tether::test::contains;
+using tether::test::deadline_in;
+using tether::test::process;
+using tether::test::steady_clock;
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using stream = process::stream;
+
+constexpr auto channel = "555";
+constexpr auto guild = "777";
+
+discord_options fake_options() {
+  discord_options opts;
+  // Short, so zombie detection and resumes happen within a test.
+  opts.heartbeat_interval = 1000ms;
+  opts.resume_window = 60s;
+  return opts;
+}
+
+struct fixture {
+  fake_discord fake{fake_options()};
+  std::string dir;
+  std::unique_ptr<process> daemon;
+
+  fixture() {
+    auto pattern = (fs::temp_directory_path() / "tether-discord-XXXXXX")
+                     .string();
+    if (::mkdtemp(pattern.data()) != nullptr)
+      dir = pattern;
+  }
+
+  ~fixture() {
+    auto t = caf::test::engine::current_test();
+    if (t != nullptr && t->bad() > 0 && daemon) {
+      CAF_TEST_PRINT_INFO("stderr of tetherd:\n" << daemon->stderr_text());
+      for (auto& v : fake.violations())
+        CAF_TEST_PRINT_INFO("fake: " << v);
+    }
+    daemon.reset();
+    std::error_code ec;
+    if (!dir.empty())
+      fs::remove_all(dir, ec);
+  }
+
+  std::string config(const std::string& compress = "none") {
+    auto path = dir + "/tether.yaml";
+    std::ofstream out{path};
+    out << "daemon:\n"
+           "  log_level: info\n"
+           "  shutdown_timeout: 5s\n"
+           "  data_dir: "
+        << dir
+        << "/var\n"
+           "supervision:\n"
+           "  defaults:\n"
+           "    max_restarts: 20\n"
+           "    within: 1m\n"
+           "    backoff: {initial: 100ms, multiplier: 2, max: 1s, jitter: 0}\n"
+           "platforms:\n"
+           "  - kind: sandbox\n"
+           "    name: console\n"
+           "  - kind: discord\n"
+           "    name: main\n"
+           "    settings:\n"
+           "      token: ${TETHER_TEST_DISCORD_TOKEN}\n"
+           "      compress: "
+        << compress
+        << "\n"
+           "      api_base: "
+        << fake.api_base()
+        << "\n"
+           "      ping_interval: 500ms\n"
+           "      ping_timeout: 1s\n"
+           "      connect_timeout: 2s\n"
+           "      request_timeout: 2s\n"
+           "handlers:\n"
+           "  - kind: commands\n"
+           "routes:\n"
+           "  - handler: commands\n";
+    return path;
+  }
+
+  // Starts tetherd and waits until shard 0 is connected with a session.
+  bool start(const std::string& compress = "none") {
+    process::options opts;
+    opts.args = {TETHERD_PATH, "--config", config(compress)};
+    opts.env = {{"TETHER_TEST_DISCORD_TOKEN", "test-token"},
+                {"NOTIFY_SOCKET", std::nullopt},
+                {"WATCHDOG_USEC", std::nullopt}};
+    opts.cwd = dir;
+    daemon = std::make_unique<process>(opts);
+    if (!daemon->started())
+      return false;
+    if (wait([&] { return ready(); }, 10s))
+      return true;
+    CAF_MESSAGE("tetherd did not come up:\n" << daemon->stderr_text());
+    for (auto& v : fake.violations())
+      CAF_MESSAGE("fake: " << v);
+    return false;
+  }
+
+  bool ready() {
+    auto s = fake.shards();
+    return !s.empty() && s[0].connected && !s[0].session_id.empty()
+           && (stderr_has("discord ready") || stderr_has("discord resumed"));
+  }
+
+  bool stderr_has(const std::string& what) {
+    return daemon->stderr_text().find(what) != std::string::npos;
+  }
+
+  // Polls `pred` while draining tetherd's stderr (a full pipe would block
+  // its logging); bounded by `timeout`.
+  template <class Pred>
+  bool wait(Pred pred, steady_clock::duration timeout) {
+    auto deadline = deadline_in(timeout);
+    for (int i = 0; i < 100000; ++i) {
+      daemon->read_line_until(stream::err,
+                              [](const std::string&) { return false; },
+                              steady_clock::now());
+      if (pred())
+        return true;
+      if (steady_clock::now() >= deadline)
+        return false;
+      std::this_thread::sleep_for(5ms);
+    }
+    return false;
+  }
+
+  // Posts "/ping" as a Discord user and waits for the bot's "pong".
+  bool ping_through_discord(steady_clock::duration timeout = 5s) {
+    auto before = pongs();
+    fake.dispatch(0, "MESSAGE_CREATE",
+                  fake.message_create_json(channel, guild, "/ping"));
+    return wait([&] { return pongs() > before; }, timeout);
+  }
+
+  size_t pongs() {
+    size_t n = 0;
+    for (auto& p : fake.posted())
+      if (p.content == "pong" && p.channel_id == channel)
+        ++n;
+    return n;
+  }
+
+  bool ping_through_sandbox() {
+    if (!daemon->send_line("/ping", deadline_in(1s)))
+      return false;
+    auto line = daemon->read_line_until(stream::out, contains("pong"),
+                                        deadline_in(5s));
+    return line.has_value();
+  }
+
+  int resumes() {
+    return fake.resume_count();
+  }
+
+  int identifies() {
+    return fake.identify_count();
+  }
+
+  void check_no_violations() {
+    auto errors = fake.errors();
+    for (auto& e : errors)
+      CAF_MESSAGE("violation: " << e);
+    CAF_CHECK(errors.empty());
+    for (auto& v : fake.violations())
+      CAF_CHECK(v.find("closed with 1000") == std::string::npos
+                && v.find("closed with 1001") == std::string::npos);
+  }
+
+  std::optional<int> stop() {
+    daemon->signal(SIGTERM);
+    std::optional<int> code;
+    wait([&] { return (code = daemon->wait_exit(steady_clock::now())); },
+         8s);
+    if (code != 0)
+      CAF_MESSAGE("exit code " << (code ? std::to_string(*code) : "none")
+                               << ", stderr:\n"
+                               << daemon->stderr_text());
+    return code;
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(discord_e2e, fixture)
+
+CAF_TEST(a ping through the gateway gets a pong through REST) {
+  CAF_REQUIRE(start());
+  CAF_CHECK(ping_through_discord());
+  auto posted = fake.posted();
+  CAF_REQUIRE(!posted.empty());
+  CAF_CHECK(posted.back().enforce_nonce);
+  CAF_CHECK(!posted.back().nonce.empty());
+  CAF_CHECK(ping_through_sandbox());
+  CAF_CHECK_EQUAL(identifies(), 1);
+  check_no_violations();
+  CAF_CHECK_EQUAL(stop(), 0);
+}
+
+CAF_TEST(zlib stream compression works even when messages are split) {
+  CAF_REQUIRE(start("zlib-stream"));
+  CAF_CHECK(ping_through_discord());
+  fake.split_compressed(tether::fakes::zlib_split::ws_messages);
+  CAF_CHECK(ping_through_discord());
+  fake.split_compressed(tether::fakes::zlib_split::ws_frames);
+  CAF_CHECK(ping_through_discord());
+  check_no_violations();
+}
+
+CAF_TEST(a dropped connection resumes and replays every missed event once) {
+  CAF_REQUIRE(start());
+  CAF_REQUIRE(ping_through_discord());
+  fake.drop(0);
+  // Said while tetherd was away: replayed on resume.
+  for (int i = 0; i < 3; ++i)
+    fake.dispatch(0, "MESSAGE_CREATE",
+                  fake.message_create_json(channel, guild, "/ping"));
+  CAF_CHECK(wait([&] { return pongs() == 4; }, 10s));
+  CAF_CHECK_EQUAL(resumes(), 1);
+  CAF_CHECK_EQUAL(identifies(), 1);
+  std::this_thread::sleep_for(300ms);
+  CAF_CHECK_EQUAL(pongs(), 4u); // none duplicated
+  CAF_CHECK_EQUAL(fake.duplicate_count(), 0);
+  check_no_violations();
+}
+
+CAF_TEST(a half open connection is found by the ws ping and resumed) {
+  CAF_REQUIRE(start());
+  auto t0 = steady_clock::now();
+  fake.half_open(0);
+  CAF_CHECK(wait([&] { return resumes() >= 1 && ready(); }, 10s));
+  CAF_MESSAGE("half-open detected and resumed in "
+              << std::chrono::duration_cast<std::chrono::milliseconds>(
+                   steady_clock::now() - t0)
+                   .count()
+              << " ms");
+  CAF_CHECK(ping_through_discord());
+  check_no_violations();
+}
+
+CAF_TEST(an ack stall is a zombie connection and resumes) {
+  CAF_REQUIRE(start());
+  fake.stall_acks(0, true);
+  CAF_CHECK(wait([&] { return stderr_has("zombie"); }, 10s));
+  fake.stall_acks(0, false);
+  CAF_CHECK(wait([&] { return resumes() >= 1; }, 10s));
+  CAF_CHECK(ping_through_discord());
+  check_no_violations();
+}
+
+CAF_TEST(refused connections are retried with backoff until they succeed) {
+  CAF_REQUIRE(start());
+  fake.refuse_for(2s);
+  fake.drop(0);
+  CAF_CHECK(wait([&] { return resumes() >= 1 && ready(); }, 10s));
+  CAF_CHECK(ping_through_discord());
+  check_no_violations();
+}
+
+CAF_TEST(reconnect and invalid session are followed as the gateway asks) {
+  CAF_REQUIRE(start());
+  fake.send_reconnect(0);
+  CAF_CHECK(wait([&] { return resumes() == 1; }, 10s));
+  CAF_CHECK(ping_through_discord());
+  fake.send_invalid_session(0, true);
+  CAF_CHECK(wait([&] { return resumes() == 2; }, 10s));
+  CAF_CHECK(ping_through_discord());
+  fake.send_invalid_session(0, false);
+  // A fresh identify after 1-5 s.
+  CAF_CHECK(wait([&] { return identifies() == 2; }, 10s));
+  CAF_CHECK(ping_through_discord());
+  check_no_violations();
+}
+
+CAF_TEST(resumable close codes resume and 4009 identifies again) {
+  CAF_REQUIRE(start());
+  fake.close_with(0, 4000, "Unknown error");
+  CAF_CHECK(wait([&] { return resumes() == 1; }, 10s));
+  CAF_CHECK(ping_through_discord());
+  fake.close_with(0, 4009, "Session timed out");
+  CAF_CHECK(wait([&] { return identifies() == 2; }, 10s));
+  CAF_CHECK(ping_through_discord());
+  check_no_violations();
+}
+
+CAF_TEST(a rejected token parks the bot and the rest of the daemon serves) {
+  CAF_REQUIRE(start());
+  auto connections = fake.connection_count();
+  fake.close_with(0, 4004, "Authentication failed");
+  CAF_CHECK(wait([&] { return stderr_has("park path=platforms/discord:main"); },
+                 5s));
+  std::this_thread::sleep_for(1500ms);
+  CAF_CHECK_EQUAL(fake.connection_count(), connections); // no loop
+  CAF_CHECK(ping_through_sandbox());
+  CAF_REQUIRE(daemon->send_line("/status", deadline_in(1s)));
+  auto line = daemon->read_line_until(stream::out,
+                                      contains("platforms/discord:main parked"),
+                                      deadline_in(5s));
+  CAF_REQUIRE(line);
+  CAF_CHECK(line->find("4004") != std::string::npos);
+  CAF_CHECK_EQUAL(stop(), 0);
+}
+
+CAF_TEST(disallowed intents park the bot as well) {
+  CAF_REQUIRE(start());
+  fake.close_with(0, 4014, "Disallowed intent(s)");
+  CAF_CHECK(wait([&] { return stderr_has("park path=platforms/discord:main"); },
+                 5s));
+  CAF_CHECK(ping_through_sandbox());
+}
+
+CAF_TEST(rate limited replies wait for retry_after and post once) {
+  CAF_REQUIRE(start());
+  fake.rate_limit_route(std::string{"/channels/"} + channel + "/messages", 1.0,
+                        1);
+  auto t0 = steady_clock::now();
+  CAF_CHECK(ping_through_discord(6s));
+  CAF_CHECK_GREATER_OR_EQUAL(steady_clock::now() - t0, 900ms);
+  fake.rate_limit_global(0.5, 1);
+  CAF_CHECK(ping_through_discord(6s));
+  CAF_CHECK_EQUAL(fake.duplicate_count(), 0);
+  check_no_violations();
+}
+
+CAF_TEST(a flood of events is absorbed and the bot still answers) {
+  CAF_REQUIRE(start());
+  fake.flood(0, 5000,
+             fake.message_create_json(channel, guild, "just chatting"));
+  CAF_CHECK(ping_through_discord(10s));
+  CAF_CHECK(ping_through_sandbox());
+  check_no_violations();
+}
+
+CAF_TEST(sigterm during a reconnect storm exits within the deadline) {
+  CAF_REQUIRE(start());
+  fake.refuse_for(30s);
+  fake.drop(0);
+  std::this_thread::sleep_for(1s); // tetherd is now retrying
+  auto t0 = steady_clock::now();
+  CAF_CHECK_EQUAL(stop(), 0);
+  CAF_CHECK_LESS(steady_clock::now() - t0, 6s);
+}
+
+CAF_TEST(a restarted daemon resumes instead of identifying) {
+  CAF_REQUIRE(start());
+  CAF_REQUIRE_EQUAL(stop(), 0);
+  CAF_CHECK(wait([&] { return !fake.shards()[0].connected; }, 5s));
+  CAF_CHECK_NOT_EQUAL(fake.shards()[0].last_close_code, 1000);
+  CAF_REQUIRE(start());
+  CAF_CHECK_EQUAL(identifies(), 1);
+  CAF_CHECK_EQUAL(resumes(), 1);
+  CAF_CHECK(ping_through_discord());
+  check_no_violations();
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
