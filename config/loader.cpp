@@ -178,6 +178,16 @@ private:
     return std::move(*result);
   }
 
+  /// An entry's `name`: letters, digits, `_`, `.` and `-`.
+  std::optional<std::string> read_entry_name(const node_ref& x) {
+    auto str = r_.string(x);
+    if (!str) return std::nullopt;
+    if (is_entry_name(*str)) return str;
+    r_.fail(x, "invalid name " + ticked(*str)
+                 + ": use letters, digits, `_`, `.` and `-`");
+    return std::nullopt;
+  }
+
   void missing(const node_ref& map, std::string_view key) {
     r_.fail(map.pos, detail::join_path(map.path, key),
             "missing required key " + ticked(key));
@@ -399,13 +409,7 @@ void loader::read_platform(const node_ref& x) {
   }
   auto name_ref = m.get("name");
   if (name_ref) {
-    if (auto str = r_.string(*name_ref)) {
-      if (is_entry_name(*str))
-        e.name = *str;
-      else
-        r_.fail(*name_ref, "invalid name " + ticked(*str)
-                             + ": use letters, digits, `_`, `.` and `-`");
-    }
+    if (auto str = read_entry_name(*name_ref)) e.name = *str;
   } else {
     missing(x, "name");
   }
@@ -621,13 +625,7 @@ void loader::read_handler(const node_ref& x) {
   }
   auto name_ref = m.get("name");
   if (name_ref) {
-    if (auto str = r_.string(*name_ref)) {
-      if (is_entry_name(*str))
-        e.name = *str;
-      else
-        r_.fail(*name_ref, "invalid name " + ticked(*str)
-                             + ": use letters, digits, `_`, `.` and `-`");
-    }
+    if (auto str = read_entry_name(*name_ref)) e.name = *str;
   } else {
     e.name = e.kind;
   }

@@ -65,6 +65,36 @@ http_response failure(std::string error) {
   return result;
 }
 
+/// Runs a `done` handler exactly once: when called, or else with an error
+/// when destroyed (the io_context dropped the operation carrying it).
+class once_handler {
+public:
+  explicit once_handler(http_client::handler f) : f_(std::move(f)) {
+    // nop
+  }
+
+  once_handler(once_handler&& other) noexcept : f_(std::move(other.f_)) {
+    other.f_ = nullptr;
+  }
+
+  once_handler& operator=(once_handler&&) = delete;
+
+  ~once_handler() {
+    if (f_)
+      f_(failure("aborted: the io_context was stopped"));
+  }
+
+  void operator()(http_response res) {
+    auto f = std::move(f_);
+    f_ = nullptr;
+    if (f)
+      f(std::move(res));
+  }
+
+private:
+  http_client::handler f_;
+};
+
 /// One keep-alive connection on its own strand. Only the exchange that
 /// currently owns it touches it, on that strand.
 class http_connection {
@@ -145,11 +175,9 @@ class http_client_impl;
 class http_exchange : public std::enable_shared_from_this<http_exchange> {
 public:
   http_exchange(std::shared_ptr<http_client_impl> client, uint64_t id,
-                url where, http_request req, http_client::handler done,
+                url where, http_request req, once_handler done,
                 clock_type::time_point deadline, strand_type strand,
                 std::shared_ptr<asio::ssl::context> ctx);
-
-  ~http_exchange();
 
   /// Runs the exchange on `conn` (reused) or on a new connection.
   void start(connection_ptr conn);
@@ -176,7 +204,7 @@ private:
   uint64_t id_;
   url url_;
   http_request req_;
-  http_client::handler done_;
+  once_handler done_;
   clock_type::time_point deadline_;
   strand_type strand_;
   std::shared_ptr<asio::ssl::context> ctx_;
@@ -205,7 +233,8 @@ public:
   void request(http_request req, handler done) override {
     auto deadline = clock_type::now() + req.timeout;
     asio::post(strand_, [self = shared_from_this(), req = std::move(req),
-                         done = std::move(done), deadline]() mutable {
+                         done = once_handler{std::move(done)},
+                         deadline]() mutable {
       self->on_request(std::move(req), std::move(done), deadline);
     });
   }
@@ -243,7 +272,7 @@ private:
     clock_type::time_point since;
   };
 
-  void on_request(http_request req, handler done,
+  void on_request(http_request req, once_handler done,
                   clock_type::time_point deadline) {
     if (shut_down_)
       return done(failure("shutdown: the client is shut down"));
@@ -366,7 +395,7 @@ private:
 
 http_exchange::http_exchange(std::shared_ptr<http_client_impl> client,
                              uint64_t id, url where, http_request req,
-                             http_client::handler done,
+                             once_handler done,
                              clock_type::time_point deadline,
                              strand_type strand,
                              std::shared_ptr<asio::ssl::context> ctx)
@@ -381,12 +410,6 @@ http_exchange::http_exchange(std::shared_ptr<http_client_impl> client,
     resolver_(strand_),
     timer_(strand_) {
   // nop
-}
-
-http_exchange::~http_exchange() {
-  // Only when the io_context dropped our handlers: `done` still runs once.
-  if (!finished_ && done_)
-    done_(failure("aborted: the io_context was stopped"));
 }
 
 void http_exchange::start(connection_ptr conn) {
@@ -590,16 +613,15 @@ void http_exchange::complete(http_response res, bool keep_alive) {
   resolver_.cancel();
   if (conn_) {
     // Park before calling `done`: a request made from `done` finds it.
+    // A connection that failed stays with us: an operation still in
+    // flight on it (aborted by the close) uses its buffers.
     if (keep_alive && res.error.empty())
       client_->park(std::move(conn_));
     else
       conn_->close();
-    conn_.reset();
   }
   client_->forget(id_);
-  auto done = std::move(done_);
-  done_ = nullptr;
-  done(std::move(res));
+  done_(std::move(res));
 }
 
 } // namespace

@@ -89,6 +89,16 @@ public:
     // nop
   }
 
+  ~ws_connection_impl() override {
+    // Only when the io_context dropped our handlers: still report the end.
+    if (state_ != state::done) {
+      ws_close_info info;
+      info.error = "abort: the io_context was stopped";
+      info.was_open = state_ == state::open || state_ == state::closing;
+      notify(ws_closed_atom::value, std::move(info));
+    }
+  }
+
   // -- commands (any thread) --------------------------------------------------
 
   void run(std::vector<outgoing> early) override {

@@ -7,15 +7,14 @@
 #include "caf/test/unit_test.hpp"
 
 #include <csignal>
-#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <thread>
 
-#include <stdlib.h>
 
 #include "fakes/discord/fake_discord.hpp"
 #include "support/process.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace std::chrono_literals;
 using tether::fakes::discord_options;
@@ -24,8 +23,6 @@ using tether::test::contains;
 using tether::test::deadline_in;
 using tether::test::process;
 using tether::test::steady_clock;
-
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -44,15 +41,9 @@ discord_options fake_options() {
 
 struct fixture {
   fake_discord fake{fake_options()};
-  std::string dir;
+  tether::test::temp_dir tmp{"tether-discord"};
+  std::string dir = tmp.path();
   std::unique_ptr<process> daemon;
-
-  fixture() {
-    auto pattern = (fs::temp_directory_path() / "tether-discord-XXXXXX")
-                     .string();
-    if (::mkdtemp(pattern.data()) != nullptr)
-      dir = pattern;
-  }
 
   ~fixture() {
     auto t = caf::test::engine::current_test();
@@ -61,10 +52,7 @@ struct fixture {
       for (auto& v : fake.violations())
         CAF_TEST_PRINT_INFO("fake: " << v);
     }
-    daemon.reset();
-    std::error_code ec;
-    if (!dir.empty())
-      fs::remove_all(dir, ec);
+    daemon.reset(); // before its directory goes away
   }
 
   std::string config(const std::string& compress = "none") {

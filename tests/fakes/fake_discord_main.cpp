@@ -24,7 +24,7 @@ namespace {
 void usage(const char* argv0) {
   std::fprintf(stderr,
                "usage: %s [--port P] [--shards N] [--heartbeat-ms N] "
-               "[--token T] [--flood-per-connection N]\n"
+               "[--token T] [--flood-per-connection N] [--max-concurrency N]\n"
                "example: %s --port 0 --shards 2 --heartbeat-ms 5000\n",
                argv0, argv0);
 }
@@ -67,6 +67,9 @@ int main(int argc, char** argv) {
       opts.heartbeat_interval = std::chrono::milliseconds{n};
     } else if (arg == "--token") {
       opts.token = val;
+    } else if (arg == "--max-concurrency") {
+      ok = parse_number(val, 65535, n) && n > 0;
+      opts.max_concurrency = static_cast<int>(n);
     } else if (arg == "--flood-per-connection") {
       ok = parse_number(val, 1ull << 40, n);
       opts.flood_after_ready = static_cast<size_t>(n);

@@ -390,6 +390,19 @@ CAF_TEST(idle connections are closed after idle_timeout) {
   CAF_CHECK_EQUAL(srv.accepted(), 2u);
 }
 
+CAF_TEST(a destroyed io_context still calls done once) {
+  collector col;
+  {
+    asio::io_context other;
+    auto doomed = http_client::make(other, options());
+    doomed->request(get("http://127.0.0.1:1/"), col.add());
+  } // the client first, then the io_context with its pending handlers
+  CAF_CHECK_EQUAL(col.wait(1).front().error,
+                  "aborted: the io_context was stopped");
+  std::this_thread::sleep_for(10ms);
+  CAF_CHECK_EQUAL(col.count(), 1u);
+}
+
 CAF_TEST(shutdown fails pending requests) {
   loopback_server srv{http_server([](const seen_request&) {
     http_reply r;

@@ -297,7 +297,7 @@ CAF_TEST(pings keep a quiet connection alive) {
   loopback_server srv{ws_server()};
   auto opts = options(srv.url());
   opts.ping_interval = 100ms;
-  opts.ping_timeout = 200ms;
+  opts.ping_timeout = 500ms;
   auto ws = start(opts);
   expect_open();
   // Several ping rounds; the server's pongs count as traffic.
@@ -383,6 +383,17 @@ CAF_TEST(destroying the session drops its connection) {
   ws.reset();
   auto info = expect_closed();
   CAF_CHECK(starts_with(info.error, "abort: "));
+}
+
+CAF_TEST(a destroyed io_context still ends the session once) {
+  {
+    asio::io_context other;
+    auto ws = ws_session::make(other, self->address(),
+                               options("ws://127.0.0.1:1/"));
+    ws->start();
+  } // the session first, then the io_context with its pending handlers
+  CAF_CHECK_EQUAL(expect_closed().error, "abort: the io_context was stopped");
+  expect_silence();
 }
 
 CAF_TEST(a full write queue fails the connection) {
