@@ -23,6 +23,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(tether_actors, caf::id_block::tether_protocols::end)
   CAF_ADD_ATOM(tether_actors, tether, handle_atom, "handle")
   /// Router -> platform: send a reply (outbound_reply).
   CAF_ADD_ATOM(tether_actors, tether, reply_atom, "reply")
+  /// Router -> itself: fail the calls whose deadline passed.
+  CAF_ADD_ATOM(tether_actors, tether, sweep_atom, "sweep")
   /// Daemon -> router: new routes after a reload.
   CAF_ADD_ATOM(tether_actors, tether, set_routes_atom, "setroutes")
 

@@ -42,8 +42,7 @@ std::string lower(beast::string_view x) {
 std::string http_response::header(const std::string& name) const {
   auto key = lower(name);
   for (auto& [k, v] : headers)
-    if (k == key)
-      return v;
+    if (k == key) return v;
   return {};
 }
 
@@ -80,15 +79,13 @@ public:
   once_handler& operator=(once_handler&&) = delete;
 
   ~once_handler() {
-    if (f_)
-      f_(failure("aborted: the io_context was stopped"));
+    if (f_) f_(failure("aborted: the io_context was stopped"));
   }
 
   void operator()(http_response res) {
     auto f = std::move(f_);
     f_ = nullptr;
-    if (f)
-      f(std::move(res));
+    if (f) f(std::move(res));
   }
 
 private:
@@ -129,7 +126,7 @@ public:
   }
 
   /// Calls `f` with the stream that carries HTTP (TLS or plain TCP).
-  template <class F>
+  template<class F>
   void with_stream(F&& f) {
     if (tls_)
       f(*tls_);
@@ -146,8 +143,7 @@ public:
   /// it (no EOF, no unexpected bytes waiting).
   bool looks_alive() {
     auto& sock = tcp().socket();
-    if (!sock.is_open() || buffer_.size() > 0)
-      return false;
+    if (!sock.is_open() || buffer_.size() > 0) return false;
     char ch;
     auto n = ::recv(sock.native_handle(), &ch, 1, MSG_PEEK | MSG_DONTWAIT);
     return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
@@ -218,9 +214,8 @@ private:
   bool finished_ = false;
 };
 
-class http_client_impl
-  : public http_client,
-    public std::enable_shared_from_this<http_client_impl> {
+class http_client_impl : public http_client,
+                         public std::enable_shared_from_this<http_client_impl> {
 public:
   http_client_impl(asio::io_context& io, http_client_options opts)
     : io_(io),
@@ -232,22 +227,20 @@ public:
 
   void request(http_request req, handler done) override {
     auto deadline = clock_type::now() + req.timeout;
-    asio::post(strand_, [self = shared_from_this(), req = std::move(req),
-                         done = once_handler{std::move(done)},
-                         deadline]() mutable {
-      self->on_request(std::move(req), std::move(done), deadline);
-    });
+    asio::post(strand_,
+               [self = shared_from_this(), req = std::move(req),
+                done = once_handler{std::move(done)}, deadline]() mutable {
+                 self->on_request(std::move(req), std::move(done), deadline);
+               });
   }
 
   void shutdown() override {
-    asio::post(strand_, [self = shared_from_this()] { self->on_shutdown(); });
+    asio::post(strand_, [self = shared_from_this()] {
+      self->on_shutdown();
+    });
   }
 
   // -- called by exchanges ----------------------------------------------------
-
-  asio::io_context& io() {
-    return io_;
-  }
 
   const http_client_options& options() const {
     return opts_;
@@ -262,8 +255,9 @@ public:
 
   /// Removes a finished exchange from the ones shutdown() cancels.
   void forget(uint64_t id) {
-    asio::post(strand_,
-               [self = shared_from_this(), id] { self->active_.erase(id); });
+    asio::post(strand_, [self = shared_from_this(), id] {
+      self->active_.erase(id);
+    });
   }
 
 private:
@@ -274,20 +268,16 @@ private:
 
   void on_request(http_request req, once_handler done,
                   clock_type::time_point deadline) {
-    if (shut_down_)
-      return done(failure("shutdown: the client is shut down"));
+    if (shut_down_) return done(failure("shutdown: the client is shut down"));
     std::string error;
     auto where = parse_url(req.url, &error);
-    if (!where)
-      return done(failure("url: " + error));
+    if (!where) return done(failure("url: " + error));
     if (where->scheme != "http" && where->scheme != "https")
       return done(failure("url: not an HTTP URL: " + req.url));
     std::shared_ptr<asio::ssl::context> ctx;
     if (where->tls()) {
-      if (!tls_ctx_)
-        tls_ctx_ = make_tls_context(opts_.tls, error);
-      if (!tls_ctx_)
-        return done(failure(error));
+      if (!tls_ctx_) tls_ctx_ = make_tls_context(opts_.tls, error);
+      if (!tls_ctx_) return done(failure(error));
       ctx = tls_ctx_;
     }
     auto conn = take_idle(where->origin());
@@ -302,8 +292,7 @@ private:
 
   connection_ptr take_idle(const std::string& origin) {
     auto i = idle_.find(origin);
-    if (i == idle_.end())
-      return nullptr;
+    if (i == idle_.end()) return nullptr;
     auto& entries = i->second;
     auto now = clock_type::now();
     connection_ptr result;
@@ -314,8 +303,7 @@ private:
       if (now - entry.since < opts_.idle_timeout && entry.conn->looks_alive())
         result = std::move(entry.conn);
     }
-    if (entries.empty())
-      idle_.erase(i);
+    if (entries.empty()) idle_.erase(i);
     return result;
   }
 
@@ -323,26 +311,22 @@ private:
     if (shut_down_ || opts_.max_idle_per_host == 0)
       return; // dropping the last reference closes it
     auto& entries = idle_[conn->origin()];
-    if (entries.size() >= opts_.max_idle_per_host)
-      return;
+    if (entries.size() >= opts_.max_idle_per_host) return;
     auto now = clock_type::now();
     entries.push_back(idle_entry{conn, now});
     arm_sweep(now + opts_.idle_timeout);
   }
 
   void arm_sweep(clock_type::time_point when) {
-    if (sweep_armed_ && sweep_at_ <= when)
-      return;
+    if (sweep_armed_ && sweep_at_ <= when) return;
     sweep_armed_ = true;
     sweep_at_ = when;
     sweep_timer_.expires_at(when);
     // A weak reference: a pending sweep must not keep the client alive.
     sweep_timer_.async_wait(
       [weak = weak_from_this()](const beast::error_code& ec) {
-        if (ec)
-          return;
-        if (auto self = weak.lock())
-          self->on_sweep();
+        if (ec) return;
+        if (auto self = weak.lock()) self->on_sweep();
       });
   }
 
@@ -358,12 +342,10 @@ private:
                                    }),
                     entries.end());
       for (auto& x : entries)
-        if (!next || x.since < *next)
-          next = x.since;
+        if (!next || x.since < *next) next = x.since;
       i = entries.empty() ? idle_.erase(i) : std::next(i);
     }
-    if (next)
-      arm_sweep(*next + opts_.idle_timeout);
+    if (next) arm_sweep(*next + opts_.idle_timeout);
   }
 
   void on_shutdown() {
@@ -395,8 +377,7 @@ private:
 
 http_exchange::http_exchange(std::shared_ptr<http_client_impl> client,
                              uint64_t id, url where, http_request req,
-                             once_handler done,
-                             clock_type::time_point deadline,
+                             once_handler done, clock_type::time_point deadline,
                              strand_type strand,
                              std::shared_ptr<asio::ssl::context> ctx)
   : client_(std::move(client)),
@@ -426,16 +407,13 @@ void http_exchange::cancel(std::string why) {
 }
 
 void http_exchange::do_start() {
-  if (finished_)
-    return;
+  if (finished_) return;
   // One deadline from the call to the last byte of the response.
   timer_.expires_at(deadline_);
   timer_.async_wait([self = shared_from_this()](const beast::error_code& ec) {
-    if (ec)
-      return;
+    if (ec) return;
     self->complete(failure("timeout after "
-                           + std::to_string(self->req_.timeout.count())
-                           + "ms"),
+                           + std::to_string(self->req_.timeout.count()) + "ms"),
                    false);
   });
   // Serialize the request once; a retry sends the same bytes.
@@ -475,24 +453,18 @@ void http_exchange::do_resolve() {
 
 void http_exchange::on_resolve(beast::error_code ec,
                                tcp::resolver::results_type results) {
-  if (finished_)
-    return;
-  if (ec)
-    return fail(ec, "resolve");
-  conn_ = std::make_shared<http_connection>(strand_, url_.origin(),
-                                            ctx_.get());
-  conn_->tcp().async_connect(results,
-                             beast::bind_front_handler(
-                               &http_exchange::on_connect, shared_from_this()));
+  if (finished_) return;
+  if (ec) return fail(ec, "resolve");
+  conn_ = std::make_shared<http_connection>(strand_, url_.origin(), ctx_.get());
+  conn_->tcp().async_connect(
+    results,
+    beast::bind_front_handler(&http_exchange::on_connect, shared_from_this()));
 }
 
 void http_exchange::on_connect(beast::error_code ec, tcp::endpoint) {
-  if (finished_)
-    return;
-  if (ec)
-    return fail(ec, "connect");
-  if (!conn_->is_tls())
-    return do_write();
+  if (finished_) return;
+  if (ec) return fail(ec, "connect");
+  if (!conn_->is_tls()) return do_write();
   auto& tls = conn_->tls();
   if (!set_sni(tls.native_handle(), url_.host))
     return fail(beast::error_code(static_cast<int>(::ERR_get_error()),
@@ -506,10 +478,8 @@ void http_exchange::on_connect(beast::error_code ec, tcp::endpoint) {
 }
 
 void http_exchange::on_ssl_handshake(beast::error_code ec) {
-  if (finished_)
-    return;
-  if (ec)
-    return fail(ec, "tls");
+  if (finished_) return;
+  if (ec) return fail(ec, "tls");
   do_write();
 }
 
@@ -522,11 +492,9 @@ void http_exchange::do_write() {
 }
 
 void http_exchange::on_write(beast::error_code ec, size_t) {
-  if (finished_)
-    return;
+  if (finished_) return;
   if (ec) {
-    if (retry())
-      return;
+    if (retry()) return;
     return fail(ec, "write");
   }
   parser_.emplace();
@@ -537,21 +505,18 @@ void http_exchange::on_write(beast::error_code ec, size_t) {
   // The header first: Beast 1.74's eager parsing in async_read skips
   // the Content-Length check against body_limit.
   conn_->with_stream([this](auto& stream) {
-    http::async_read_header(stream, conn_->buffer(), *parser_,
-                            beast::bind_front_handler(
-                              &http_exchange::on_read_header,
-                              shared_from_this()));
+    http::async_read_header(
+      stream, conn_->buffer(), *parser_,
+      beast::bind_front_handler(&http_exchange::on_read_header,
+                                shared_from_this()));
   });
 }
 
 void http_exchange::on_read_header(beast::error_code ec, size_t) {
-  if (finished_)
-    return;
-  if (ec == http::error::body_limit)
-    return fail_body_limit();
+  if (finished_) return;
+  if (ec == http::error::body_limit) return fail_body_limit();
   if (ec) {
-    if (retry())
-      return;
+    if (retry()) return;
     return fail(ec, "read");
   }
   conn_->with_stream([this](auto& stream) {
@@ -562,12 +527,9 @@ void http_exchange::on_read_header(beast::error_code ec, size_t) {
 }
 
 void http_exchange::on_read(beast::error_code ec, size_t) {
-  if (finished_)
-    return;
-  if (ec == http::error::body_limit)
-    return fail_body_limit();
-  if (ec)
-    return fail(ec, "read");
+  if (finished_) return;
+  if (ec == http::error::body_limit) return fail_body_limit();
+  if (ec) return fail(ec, "read");
   auto& msg = parser_->get();
   http_response res;
   res.status = static_cast<int>(msg.result_int());
@@ -582,8 +544,7 @@ void http_exchange::on_read(beast::error_code ec, size_t) {
 bool http_exchange::retry() {
   // A pooled connection the server closed while it was idle fails on
   // the first write or read. Only safe while the server has sent nothing.
-  if (!reused_ || retried_)
-    return false;
+  if (!reused_ || retried_) return false;
   if (parser_ && (parser_->got_some() || conn_->buffer().size() > 0))
     return false;
   retried_ = true;
@@ -606,8 +567,7 @@ void http_exchange::fail(const beast::error_code& ec, const char* what) {
 }
 
 void http_exchange::complete(http_response res, bool keep_alive) {
-  if (finished_)
-    return;
+  if (finished_) return;
   finished_ = true;
   timer_.cancel();
   resolver_.cancel();

@@ -11,15 +11,14 @@ namespace tether::net {
 
 std::shared_ptr<asio::ssl::context> make_tls_context(const tls_options& opts,
                                                      std::string& error) {
-  auto ctx = std::make_shared<asio::ssl::context>(
-    asio::ssl::context::tls_client);
+  auto ctx
+    = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
   boost::system::error_code ec;
-  ctx->set_options(asio::ssl::context::default_workarounds
-                     | asio::ssl::context::no_sslv2
-                     | asio::ssl::context::no_sslv3
-                     | asio::ssl::context::no_tlsv1
-                     | asio::ssl::context::no_tlsv1_1,
-                   ec);
+  ctx->set_options(
+    asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2
+      | asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1
+      | asio::ssl::context::no_tlsv1_1,
+    ec);
   // Belt and braces: the options above do not cover future defaults.
   if (!ec
       && SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION)
@@ -40,9 +39,8 @@ std::shared_ptr<asio::ssl::context> make_tls_context(const tls_options& opts,
             + ": " + ec.message();
     return nullptr;
   }
-  ctx->set_verify_mode(opts.verify ? asio::ssl::verify_peer
-                                   : asio::ssl::verify_none,
-                       ec);
+  ctx->set_verify_mode(
+    opts.verify ? asio::ssl::verify_peer : asio::ssl::verify_none, ec);
   if (ec) {
     error = "tls: cannot set the verify mode: " + ec.message();
     return nullptr;
@@ -53,8 +51,7 @@ std::shared_ptr<asio::ssl::context> make_tls_context(const tls_options& opts,
 bool set_sni(ssl_st* ssl, const std::string& host) {
   boost::system::error_code ec;
   asio::ip::make_address(host, ec);
-  if (!ec)
-    return true; // an IP literal
+  if (!ec) return true; // an IP literal
   return SSL_set_tlsext_host_name(ssl, host.c_str()) == 1;
 }
 

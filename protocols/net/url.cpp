@@ -14,8 +14,8 @@ std::string lower(std::string_view x) {
 }
 
 bool is_host_char(char ch) {
-  return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-'
-         || ch == '.' || ch == '_';
+  return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '.'
+         || ch == '_';
 }
 
 bool is_ipv6_char(char ch) {
@@ -24,8 +24,7 @@ bool is_ipv6_char(char ch) {
 }
 
 std::optional<url> fail(std::string* error, std::string why) {
-  if (error)
-    *error = std::move(why);
+  if (error) *error = std::move(why);
   return std::nullopt;
 }
 
@@ -41,8 +40,7 @@ bool url::default_port() const {
 
 std::string url::host_header() const {
   auto result = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  if (!default_port())
-    result += ":" + std::to_string(port);
+  if (!default_port()) result += ":" + std::to_string(port);
   return result;
 }
 
@@ -58,8 +56,8 @@ std::optional<url> parse_url(std::string_view text, std::string* error) {
   if (sep == std::string_view::npos)
     return fail(error, "missing scheme in \"" + std::string{text} + "\"");
   result.scheme = lower(text.substr(0, sep));
-  if (result.scheme != "ws" && result.scheme != "wss"
-      && result.scheme != "http" && result.scheme != "https")
+  if (result.scheme != "ws" && result.scheme != "wss" && result.scheme != "http"
+      && result.scheme != "https")
     return fail(error, "unsupported scheme \"" + result.scheme + "\"");
   auto rest = text.substr(sep + 3);
   auto authority_end = rest.find_first_of("/?#");
@@ -80,16 +78,13 @@ std::optional<url> parse_url(std::string_view text, std::string* error) {
     host = authority.substr(1, close - 1);
     auto after = authority.substr(close + 1);
     if (!after.empty()) {
-      if (after.front() != ':')
-        return fail(error, "invalid host");
+      if (after.front() != ':') return fail(error, "invalid host");
       port = after.substr(1);
       has_port = true;
     }
-    if (host.empty())
-      return fail(error, "missing host");
+    if (host.empty()) return fail(error, "missing host");
     for (auto ch : host)
-      if (!is_ipv6_char(ch))
-        return fail(error, "invalid IPv6 address");
+      if (!is_ipv6_char(ch)) return fail(error, "invalid IPv6 address");
   } else {
     auto colon = authority.find(':');
     host = authority.substr(0, colon);
@@ -97,8 +92,7 @@ std::optional<url> parse_url(std::string_view text, std::string* error) {
       port = authority.substr(colon + 1);
       has_port = true;
     }
-    if (host.empty())
-      return fail(error, "missing host");
+    if (host.empty()) return fail(error, "missing host");
     for (auto ch : host)
       if (!is_host_char(ch))
         return fail(error, "invalid host \"" + std::string{host} + "\"");

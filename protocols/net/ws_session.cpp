@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <iterator>
 #include <mutex>
 #include <type_traits>
 
@@ -23,11 +24,11 @@
 #include "protocols/net/url.hpp"
 #include "protocols/type_ids.hpp"
 
-namespace asio = boost::asio;            // from <boost/asio.hpp>
-namespace beast = boost::beast;          // from <boost/beast.hpp>
-namespace http = beast::http;            // from <boost/beast/http.hpp>
-namespace websocket = beast::websocket;  // from <boost/beast/websocket.hpp>
-using tcp = asio::ip::tcp;               // from <boost/asio/ip/tcp.hpp>
+namespace asio = boost::asio;           // from <boost/asio.hpp>
+namespace beast = boost::beast;         // from <boost/beast.hpp>
+namespace http = beast::http;           // from <boost/beast/http.hpp>
+namespace websocket = beast::websocket; // from <boost/beast/websocket.hpp>
+using tcp = asio::ip::tcp;              // from <boost/asio/ip/tcp.hpp>
 
 namespace tether::net {
 
@@ -61,7 +62,7 @@ public:
   virtual void abort() = 0;
 };
 
-template <class Stream>
+template<class Stream>
 class ws_connection_impl
   : public ws_connection,
     public std::enable_shared_from_this<ws_connection_impl<Stream>> {
@@ -70,11 +71,10 @@ public:
 
   // Resolver and socket require an io_context; `layer_args` are what the
   // next layer needs besides the executor (the TLS context).
-  template <class... Ts>
+  template<class... Ts>
   ws_connection_impl(asio::io_context& io, caf::actor_addr owner,
                      ws_options opts, url where,
-                     std::shared_ptr<asio::ssl::context> ctx,
-                     Ts&... layer_args)
+                     std::shared_ptr<asio::ssl::context> ctx, Ts&... layer_args)
     : strand_(asio::make_strand(io)),
       resolver_(strand_),
       ws_(strand_, layer_args...),
@@ -135,26 +135,22 @@ public:
 private:
   enum class state { idle, connecting, open, closing, done };
 
-  using self_ptr = std::shared_ptr<ws_connection_impl>;
-
   // -- reporting --------------------------------------------------------------
 
-  template <class... Ts>
+  template<class... Ts>
   void notify(Ts&&... xs) {
     if (auto hdl = caf::actor_cast<caf::actor>(owner_))
       caf::anon_send(hdl, std::forward<Ts>(xs)...);
   }
 
   static std::string describe(const beast::error_code& ec) {
-    if (ec == beast::error::timeout)
-      return "timed out";
+    if (ec == beast::error::timeout) return "timed out";
     return ec.message();
   }
 
   /// Ends the connection after a transport error in step `what`.
   void fail(const beast::error_code& ec, const char* what, bool by_peer) {
-    if (state_ == state::done)
-      return;
+    if (state_ == state::done) return;
     ws_close_info info;
     if (state_ == state::closing) {
       info.code = close_code_;
@@ -168,8 +164,7 @@ private:
   /// Reports the end exactly once and releases everything that could keep
   /// the io_context busy.
   void finish(ws_close_info info) {
-    if (state_ == state::done)
-      return;
+    if (state_ == state::done) return;
     info.was_open = state_ == state::open || state_ == state::closing;
     state_ = state::done;
     resolver_.cancel();
@@ -177,28 +172,28 @@ private:
     ping_timer_.cancel();
     write_timer_.cancel();
     close_timer_.cancel();
-    queue_.clear();
+    // A message being written must outlive its write operation.
+    queue_.erase(writing_ ? std::next(queue_.begin()) : queue_.begin(),
+                 queue_.end());
     // Outstanding operations complete with errors and find state_ done.
     beast::get_lowest_layer(ws_).close();
     notify(ws_closed_atom::value, std::move(info));
   }
 
   /// Runs `f` on expiry of `timer` at `when`, unless cancelled.
-  template <class F>
+  template<class F>
   void arm(asio::steady_timer& timer, clock_type::time_point when, F f) {
     timer.expires_at(when);
     timer.async_wait(
       [self = this->shared_from_this(), f](const beast::error_code& ec) {
-        if (!ec && self->state_ != state::done)
-          f(*self);
+        if (!ec && self->state_ != state::done) f(*self);
       });
   }
 
   // -- connect ----------------------------------------------------------------
 
   void do_resolve() {
-    if (state_ != state::idle)
-      return; // closed or aborted before we got here
+    if (state_ != state::idle) return; // closed or aborted before we got here
     state_ = state::connecting;
     // Resolve and connect share one budget. The resolver has no deadline
     // of its own, so a timer reports the timeout (and cancels it).
@@ -208,18 +203,16 @@ private:
       info.error = "resolve: timed out after " + ms(self.opts_.connect_timeout);
       self.finish(std::move(info));
     });
-    resolver_.async_resolve(url_.host, std::to_string(url_.port),
-                            beast::bind_front_handler(
-                              &ws_connection_impl::on_resolve,
-                              this->shared_from_this()));
+    resolver_.async_resolve(
+      url_.host, std::to_string(url_.port),
+      beast::bind_front_handler(&ws_connection_impl::on_resolve,
+                                this->shared_from_this()));
   }
 
   void on_resolve(beast::error_code ec, tcp::resolver::results_type results) {
     resolve_timer_.cancel();
-    if (state_ != state::connecting)
-      return;
-    if (ec)
-      return fail(ec, "resolve", false);
+    if (state_ != state::connecting) return;
+    if (ec) return fail(ec, "resolve", false);
     beast::get_lowest_layer(ws_).expires_at(deadline_);
     beast::get_lowest_layer(ws_).async_connect(
       results, beast::bind_front_handler(&ws_connection_impl::on_connect,
@@ -227,15 +220,13 @@ private:
   }
 
   void on_connect(beast::error_code ec, tcp::endpoint) {
-    if (state_ != state::connecting)
-      return;
+    if (state_ != state::connecting) return;
     if (ec == beast::error::timeout) {
       ws_close_info info;
       info.error = "connect: timed out after " + ms(opts_.connect_timeout);
       return finish(std::move(info));
     }
-    if (ec)
-      return fail(ec, "connect", false);
+    if (ec) return fail(ec, "connect", false);
     // TLS and the upgrade share the handshake budget.
     deadline_ = clock_type::now() + opts_.handshake_timeout;
     if constexpr (is_tls) {
@@ -247,25 +238,23 @@ private:
       if (opts_.tls.verify)
         tls.set_verify_callback(asio::ssl::host_name_verification(url_.host));
       beast::get_lowest_layer(ws_).expires_at(deadline_);
-      tls.async_handshake(asio::ssl::stream_base::client,
-                          beast::bind_front_handler(
-                            &ws_connection_impl::on_ssl_handshake,
-                            this->shared_from_this()));
+      tls.async_handshake(
+        asio::ssl::stream_base::client,
+        beast::bind_front_handler(&ws_connection_impl::on_ssl_handshake,
+                                  this->shared_from_this()));
     } else {
       do_handshake();
     }
   }
 
   void on_ssl_handshake(beast::error_code ec) {
-    if (state_ != state::connecting)
-      return;
+    if (state_ != state::connecting) return;
     if (ec == beast::error::timeout) {
       ws_close_info info;
       info.error = "tls: timed out after " + ms(opts_.handshake_timeout);
       return finish(std::move(info));
     }
-    if (ec)
-      return fail(ec, "tls", false);
+    if (ec) return fail(ec, "tls", false);
     do_handshake();
   }
 
@@ -281,8 +270,8 @@ private:
     limits.keep_alive_pings = false;
     ws_.set_option(limits);
     ws_.set_option(websocket::stream_base::decorator(
-      [ua = opts_.user_agent, hdrs = opts_.headers](websocket::request_type&
-                                                      req) {
+      [ua = opts_.user_agent,
+       hdrs = opts_.headers](websocket::request_type& req) {
         req.set(http::field::user_agent, ua);
         for (auto& [name, value] : hdrs)
           req.set(name, value);
@@ -293,26 +282,23 @@ private:
       [this](websocket::frame_type kind, beast::string_view) {
         on_control(kind);
       });
-    ws_.async_handshake(upgrade_response_, url_.host_header(), url_.target,
-                        beast::bind_front_handler(
-                          &ws_connection_impl::on_handshake,
-                          this->shared_from_this()));
+    ws_.async_handshake(
+      upgrade_response_, url_.host_header(), url_.target,
+      beast::bind_front_handler(&ws_connection_impl::on_handshake,
+                                this->shared_from_this()));
   }
 
   void on_handshake(beast::error_code ec) {
-    if (state_ != state::connecting)
-      return;
+    if (state_ != state::connecting) return;
     if (ec == beast::error::timeout) {
       ws_close_info info;
-      info.error = "handshake: timed out after "
-                   + ms(opts_.handshake_timeout);
+      info.error = "handshake: timed out after " + ms(opts_.handshake_timeout);
       return finish(std::move(info));
     }
     if (ec) {
       ws_close_info info;
       info.error = "handshake: " + describe(ec);
-      if (upgrade_response_.result_int() != 0
-          && upgrade_response_.result_int() != 101)
+      if (ec == websocket::error::upgrade_declined)
         info.error += " (HTTP " + std::to_string(upgrade_response_.result_int())
                       + ")";
       return finish(std::move(info));
@@ -327,8 +313,7 @@ private:
     last_rx_ = clock_type::now();
     notify(ws_open_atom::value);
     do_read();
-    if (!queue_.empty())
-      do_write();
+    if (!queue_.empty()) do_write();
     if (opts_.ping_interval.count() > 0)
       arm_ping(last_rx_ + opts_.ping_interval);
   }
@@ -342,10 +327,8 @@ private:
   }
 
   void on_read(beast::error_code ec, size_t) {
-    if (state_ == state::done)
-      return;
-    if (ec)
-      return on_read_error(ec);
+    if (state_ == state::done) return;
+    if (ec) return on_read_error(ec);
     last_rx_ = clock_type::now();
     notify(ws_frame_atom::value, beast::buffers_to_string(buffer_.data()),
            ws_.got_binary());
@@ -376,8 +359,8 @@ private:
       // Beast failed the connection with 1009 already.
       ws_close_info info;
       info.code = websocket::close_code::too_big;
-      info.error = "read: message larger than " + std::to_string(opts_.read_limit)
-                   + " bytes";
+      info.error = "read: message larger than "
+                   + std::to_string(opts_.read_limit) + " bytes";
       return finish(std::move(info));
     }
     fail(ec, "read", ec != asio::error::operation_aborted);
@@ -385,8 +368,7 @@ private:
 
   void on_control(websocket::frame_type kind) {
     last_rx_ = clock_type::now();
-    if (kind != websocket::frame_type::close || state_ == state::done)
-      return;
+    if (kind != websocket::frame_type::close || state_ == state::done) return;
     got_close_ = true;
     if (state_ == state::open) {
       // The peer started the close; Beast answers it and then waits for
@@ -405,12 +387,13 @@ private:
   // -- ping -------------------------------------------------------------------
 
   void arm_ping(clock_type::time_point when) {
-    arm(ping_timer_, when, [](ws_connection_impl& self) { self.on_ping_timer(); });
+    arm(ping_timer_, when, [](ws_connection_impl& self) {
+      self.on_ping_timer();
+    });
   }
 
   void on_ping_timer() {
-    if (state_ != state::open)
-      return;
+    if (state_ != state::open) return;
     auto now = clock_type::now();
     if (ping_pending_ && last_rx_ < ping_sent_) {
       if (now >= ping_sent_ + opts_.ping_timeout) {
@@ -428,10 +411,10 @@ private:
     // Beast allows one ping at a time; a stuck one counts as sent.
     if (!ping_writing_) {
       ping_writing_ = true;
-      ws_.async_ping({}, [self = this->shared_from_this()](
-                           const beast::error_code&) {
-        self->ping_writing_ = false; // errors surface on the read side
-      });
+      ws_.async_ping(
+        {}, [self = this->shared_from_this()](const beast::error_code&) {
+          self->ping_writing_ = false; // errors surface on the read side
+        });
     }
     arm_ping(now + opts_.ping_timeout);
   }
@@ -449,8 +432,7 @@ private:
     }
     queue_.push_back(std::move(msg));
     // Are we already writing (or not open yet)?
-    if (state_ == state::open && !writing_)
-      do_write();
+    if (state_ == state::open && !writing_) do_write();
   }
 
   void do_write() {
@@ -458,8 +440,7 @@ private:
     auto gen = ++write_gen_;
     arm(write_timer_, clock_type::now() + opts_.write_timeout,
         [gen](ws_connection_impl& self) {
-          if (!self.writing_ || self.write_gen_ != gen)
-            return;
+          if (!self.writing_ || self.write_gen_ != gen) return;
           ws_close_info info;
           if (self.state_ == state::closing) {
             info.code = self.close_code_;
@@ -477,23 +458,20 @@ private:
   void on_write(beast::error_code ec, size_t) {
     writing_ = false;
     write_timer_.cancel();
-    if (state_ == state::done)
-      return;
+    if (state_ == state::done) return;
     if (ec) {
       if (state_ == state::closing)
         return; // the close handshake reports the end
       return fail(ec, "write", ec != asio::error::operation_aborted);
     }
     queue_.pop_front();
-    if (state_ == state::open && !queue_.empty())
-      do_write();
+    if (state_ == state::open && !queue_.empty()) do_write();
   }
 
   // -- close ------------------------------------------------------------------
 
   void do_close(uint16_t code, std::string reason) {
-    if (state_ == state::done || state_ == state::closing)
-      return;
+    if (state_ == state::done || state_ == state::closing) return;
     if (state_ != state::open) {
       ws_close_info info;
       info.reason = std::move(reason);
@@ -515,9 +493,8 @@ private:
     arm_close_timer();
     websocket::close_reason cr{static_cast<websocket::close_code>(code),
                                close_reason_};
-    ws_.async_close(cr, beast::bind_front_handler(
-                          &ws_connection_impl::on_close,
-                          this->shared_from_this()));
+    ws_.async_close(cr, beast::bind_front_handler(&ws_connection_impl::on_close,
+                                                  this->shared_from_this()));
   }
 
   void arm_close_timer() {
@@ -534,14 +511,11 @@ private:
   }
 
   void on_close(beast::error_code ec) {
-    if (state_ == state::done)
-      return;
+    if (state_ == state::done) return;
     // With a read outstanding, the read sees the peer's close frame and
     // this completes with operation_aborted: on_read reports.
-    if (ec == asio::error::operation_aborted)
-      return;
-    if (ec)
-      return fail(ec, "close", true);
+    if (ec == asio::error::operation_aborted) return;
+    if (ec) return fail(ec, "close", true);
     ws_close_info info;
     info.code = close_code_;
     info.reason = close_reason_;
@@ -583,34 +557,29 @@ private:
 /// any thread) drops a connection the owner forgot to close.
 class ws_session_impl : public ws_session {
 public:
-  ws_session_impl(asio::io_context& io, caf::actor_addr owner,
-                  ws_options opts)
+  ws_session_impl(asio::io_context& io, caf::actor_addr owner, ws_options opts)
     : io_(io), owner_(std::move(owner)), opts_(std::move(opts)) {
     // nop
   }
 
   ~ws_session_impl() override {
     std::lock_guard<std::mutex> guard{mtx_};
-    if (auto conn = conn_.lock())
-      conn->abort();
+    if (auto conn = conn_.lock()) conn->abort();
   }
 
   void start() override {
     std::lock_guard<std::mutex> guard{mtx_};
-    if (started_ || finished_)
-      return;
+    if (started_ || finished_) return;
     started_ = true;
     std::string error;
     auto where = parse_url(opts_.url, &error);
-    if (!where)
-      return report("url: " + error);
+    if (!where) return report("url: " + error);
     if (where->scheme != "ws" && where->scheme != "wss")
       return report("url: not a WebSocket URL: " + opts_.url);
     std::shared_ptr<ws_connection> conn;
     if (where->tls()) {
       auto ctx = make_tls_context(opts_.tls, error);
-      if (!ctx)
-        return report(error);
+      if (!ctx) return report(error);
       conn = std::make_shared<ws_connection_impl<tls_stream>>(
         io_, owner_, opts_, std::move(*where), ctx, *ctx);
     } else {
@@ -632,35 +601,29 @@ public:
   void close(uint16_t code, std::string reason) override {
     std::lock_guard<std::mutex> guard{mtx_};
     if (!started_) {
-      if (!finished_)
-        report("close: closed before start");
+      if (!finished_) report("close: closed before start");
       return;
     }
-    if (auto conn = conn_.lock())
-      conn->close(code, std::move(reason));
+    if (auto conn = conn_.lock()) conn->close(code, std::move(reason));
   }
 
   void abort() override {
     std::lock_guard<std::mutex> guard{mtx_};
     if (!started_) {
-      if (!finished_)
-        report("abort: connection dropped by the owner");
+      if (!finished_) report("abort: connection dropped by the owner");
       return;
     }
-    if (auto conn = conn_.lock())
-      conn->abort();
+    if (auto conn = conn_.lock()) conn->abort();
   }
 
 private:
   void send(outgoing msg) {
     std::lock_guard<std::mutex> guard{mtx_};
     if (!started_) {
-      if (!finished_)
-        early_.push_back(std::move(msg));
+      if (!finished_) early_.push_back(std::move(msg));
       return;
     }
-    if (auto conn = conn_.lock())
-      conn->send(std::move(msg));
+    if (auto conn = conn_.lock()) conn->send(std::move(msg));
   }
 
   /// Ends a session that never got a connection (requires mtx_).
@@ -685,9 +648,8 @@ private:
 
 } // namespace
 
-std::shared_ptr<ws_session> ws_session::make(asio::io_context& io,
-                                             caf::actor_addr owner,
-                                             ws_options opts) {
+std::shared_ptr<ws_session>
+ws_session::make(asio::io_context& io, caf::actor_addr owner, ws_options opts) {
   return std::make_shared<ws_session_impl>(io, std::move(owner),
                                            std::move(opts));
 }

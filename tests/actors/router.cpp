@@ -144,6 +144,34 @@ CAF_TEST(a handler that never answers fails at its deadline) {
   CAF_CHECK(reply());
 }
 
+CAF_TEST(a late answer after the deadline is dropped) {
+  inbound("slow");
+  sched.clock().advance_time(2s);
+  sched.run();
+  CAF_CHECK(logged("handler_failed handler=echo id=slow"));
+  CAF_CHECK(!reply());
+}
+
+CAF_TEST(a handler that never answers cannot hold more than its cap) {
+  for (int i = 0; i < 1000; ++i) {
+    inbound_message msg;
+    msg.platform = "sandbox";
+    msg.bot = "console";
+    msg.id = "s" + std::to_string(i);
+    msg.text = "slow";
+    self->send(router, inbound_atom::value, msg);
+  }
+  sched.run();
+  CAF_CHECK(!logged("handler_overloaded"));
+  inbound("slow");
+  CAF_CHECK(logged("handler_overloaded handler=echo id=slow"));
+  // The deadline frees the slots again.
+  sched.clock().advance_time(2s);
+  sched.run();
+  inbound("again");
+  CAF_CHECK(reply());
+}
+
 CAF_TEST(a handler that is down is logged and skipped) {
   inbound("xyz");
   CAF_CHECK(!reply());

@@ -22,11 +22,11 @@
 
 #include "support/test_certs.hpp"
 
-namespace asio = boost::asio;            // from <boost/asio.hpp>
-namespace beast = boost::beast;          // from <boost/beast.hpp>
-namespace http = beast::http;            // from <boost/beast/http.hpp>
-namespace websocket = beast::websocket;  // from <boost/beast/websocket.hpp>
-using tcp = asio::ip::tcp;               // from <boost/asio/ip/tcp.hpp>
+namespace asio = boost::asio;           // from <boost/asio.hpp>
+namespace beast = boost::beast;         // from <boost/beast.hpp>
+namespace http = beast::http;           // from <boost/beast/http.hpp>
+namespace websocket = beast::websocket; // from <boost/beast/websocket.hpp>
+using tcp = asio::ip::tcp;              // from <boost/asio/ip/tcp.hpp>
 
 namespace tether::test {
 
@@ -45,8 +45,7 @@ using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 
 std::string seen_request::header(const std::string& name) const {
   for (auto& [k, v] : headers)
-    if (k == name)
-      return v;
+    if (k == name) return v;
   return {};
 }
 
@@ -90,7 +89,7 @@ namespace {
 
 using state = loopback_server::state;
 
-template <class Body>
+template<class Body>
 seen_request to_seen(const http::request<Body>& req, size_t conn) {
   seen_request result;
   result.method = std::string{req.method_string()};
@@ -105,12 +104,12 @@ seen_request to_seen(const http::request<Body>& req, size_t conn) {
 
 // -- WebSocket peer -----------------------------------------------------------
 
-template <class Stream>
+template<class Stream>
 class ws_peer : public std::enable_shared_from_this<ws_peer<Stream>> {
 public:
   static constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
 
-  template <class... Ts>
+  template<class... Ts>
   ws_peer(state* st, size_t conn, tcp::socket sock, Ts&... args)
     : st_(st), conn_(conn), ws_(std::move(sock), args...) {
     // nop
@@ -128,8 +127,7 @@ public:
 
 private:
   void on_tls(beast::error_code ec) {
-    if (!ec)
-      do_read_upgrade();
+    if (!ec) do_read_upgrade();
   }
 
   void do_read_upgrade() {
@@ -139,8 +137,7 @@ private:
   }
 
   void on_upgrade_request(beast::error_code ec, size_t) {
-    if (ec)
-      return;
+    if (ec) return;
     st_->record(to_seen(upgrade_, conn_));
     beast::get_lowest_layer(ws_).expires_never();
     websocket::stream_base::timeout limits;
@@ -154,8 +151,7 @@ private:
   }
 
   void on_accept(beast::error_code ec) {
-    if (!ec)
-      do_read();
+    if (!ec) do_read();
   }
 
   void do_read() {
@@ -170,8 +166,7 @@ private:
                         std::string{why.reason.data(), why.reason.size()});
       return;
     }
-    if (ec)
-      return;
+    if (ec) return;
     auto text = beast::buffers_to_string(buffer_.data());
     auto binary = ws_.got_binary();
     buffer_.consume(buffer_.size());
@@ -187,8 +182,8 @@ private:
       std::getline(in >> std::ws, reason);
       websocket::close_reason cr{static_cast<websocket::close_code>(code),
                                  reason};
-      ws_.async_close(cr, [self = this->shared_from_this()](
-                            beast::error_code) {});
+      ws_.async_close(cr,
+                      [self = this->shared_from_this()](beast::error_code) {});
     } else if (cmd == "!drop") {
       beast::get_lowest_layer(ws_).close();
     } else if (cmd == "!binary" || cmd == "!big") {
@@ -212,8 +207,7 @@ private:
   }
 
   void on_write(beast::error_code ec, size_t) {
-    if (!ec)
-      do_read();
+    if (!ec) do_read();
   }
 
   state* st_;
@@ -226,12 +220,12 @@ private:
 
 // -- HTTP peer ----------------------------------------------------------------
 
-template <class Stream>
+template<class Stream>
 class http_peer : public std::enable_shared_from_this<http_peer<Stream>> {
 public:
   static constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
 
-  template <class... Ts>
+  template<class... Ts>
   http_peer(state* st, size_t conn, tcp::socket sock, Ts&... args)
     : st_(st),
       conn_(conn),
@@ -251,8 +245,7 @@ public:
 
 private:
   void on_tls(beast::error_code ec) {
-    if (!ec)
-      do_read();
+    if (!ec) do_read();
   }
 
   void do_read() {
@@ -263,13 +256,11 @@ private:
   }
 
   void on_read(beast::error_code ec, size_t) {
-    if (ec)
-      return beast::get_lowest_layer(stream_).close();
+    if (ec) return beast::get_lowest_layer(stream_).close();
     auto seen = to_seen(req_, conn_);
     st_->record(seen);
     reply_ = st_->cfg.responder ? st_->cfg.responder(seen) : http_reply{};
-    if (reply_.drop)
-      return beast::get_lowest_layer(stream_).close();
+    if (reply_.drop) return beast::get_lowest_layer(stream_).close();
     if (reply_.never_answer) {
       st_->parked.push_back(this->shared_from_this());
       return;
@@ -284,11 +275,10 @@ private:
     res_.prepare_payload();
     if (reply_.delay.count() > 0) {
       timer_.expires_after(reply_.delay);
-      timer_.async_wait([self = this->shared_from_this()](
-                          beast::error_code ec) {
-        if (!ec)
-          self->do_write();
-      });
+      timer_.async_wait(
+        [self = this->shared_from_this()](beast::error_code ec) {
+          if (!ec) self->do_write();
+        });
     } else {
       do_write();
     }
@@ -343,8 +333,7 @@ void start_peer(state* st, tcp::socket sock, size_t conn) {
 void do_accept(state* st) {
   st->acceptor.async_accept(asio::make_strand(st->ioc),
                             [st](beast::error_code ec, tcp::socket sock) {
-                              if (ec)
-                                return; // closed
+                              if (ec) return; // closed
                               auto conn = ++st->accepted;
                               start_peer(st, std::move(sock), conn);
                               do_accept(st);
@@ -371,7 +360,9 @@ loopback_server::loopback_server(config cfg)
   st_->acceptor.listen();
   st_->port = st_->acceptor.local_endpoint().port();
   do_accept(st_.get());
-  st_->thread = std::thread{[st = st_.get()] { st->ioc.run(); }};
+  st_->thread = std::thread{[st = st_.get()] {
+    st->ioc.run();
+  }};
 }
 
 loopback_server::~loopback_server() {
@@ -387,8 +378,7 @@ uint16_t loopback_server::port() const {
 
 std::string loopback_server::url(const std::string& path) const {
   std::string scheme = st_->cfg.proto == protocol::websocket ? "ws" : "http";
-  if (st_->cfg.tls)
-    scheme += "s";
+  if (st_->cfg.tls) scheme += "s";
   return scheme + "://127.0.0.1:" + std::to_string(st_->port) + path;
 }
 
@@ -404,7 +394,9 @@ std::vector<seen_request> loopback_server::requests() const {
 std::pair<int, std::string>
 loopback_server::wait_close_seen(std::chrono::milliseconds timeout) const {
   std::unique_lock<std::mutex> guard{st_->mtx};
-  st_->cv.wait_for(guard, timeout, [this] { return st_->close_code != -1; });
+  st_->cv.wait_for(guard, timeout, [this] {
+    return st_->close_code != -1;
+  });
   return {st_->close_code, st_->close_reason};
 }
 

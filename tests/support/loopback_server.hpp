@@ -90,8 +90,8 @@ public:
 
   /// Waits up to `timeout` for the client's close frame; returns its code
   /// and reason, or -1 when none arrived.
-  std::pair<int, std::string> wait_close_seen(std::chrono::milliseconds
-                                                timeout) const;
+  std::pair<int, std::string>
+  wait_close_seen(std::chrono::milliseconds timeout) const;
 
   struct state;
 

@@ -38,8 +38,7 @@ using x509_ptr = std::unique_ptr<X509, x509_deleter>;
 using bio_ptr = std::unique_ptr<BIO, bio_deleter>;
 
 void check(bool ok, const char* what) {
-  if (!ok)
-    throw std::runtime_error(std::string{"test_certs: "} + what);
+  if (!ok) throw std::runtime_error(std::string{"test_certs: "} + what);
 }
 
 pkey_ptr make_key() {
@@ -76,8 +75,8 @@ x509_ptr make_cert(EVP_PKEY* key, const char* cn, X509* issuer,
                              reinterpret_cast<const unsigned char*>("tether"),
                              -1, -1, 0);
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>(cn), -1,
-                             -1, 0);
+                             reinterpret_cast<const unsigned char*>(cn), -1, -1,
+                             0);
   auto signer = issuer ? issuer : cert.get();
   X509_set_issuer_name(cert.get(), X509_get_subject_name(signer));
   if (is_ca) {
@@ -138,9 +137,8 @@ struct pki_holder {
     auto ca = make_cert(ca_key.get(), "tether test CA", nullptr, nullptr, 1,
                         true, nullptr);
     auto server_key = make_key();
-    auto good = make_cert(server_key.get(), "localhost", ca.get(),
-                          ca_key.get(), 2, false,
-                          "DNS:localhost,IP:127.0.0.1");
+    auto good = make_cert(server_key.get(), "localhost", ca.get(), ca_key.get(),
+                          2, false, "DNS:localhost,IP:127.0.0.1");
     auto wrong = make_cert(server_key.get(), "wrong.invalid", ca.get(),
                            ca_key.get(), 3, false, "DNS:wrong.invalid");
     pki.ca_cert_pem = cert_pem(ca.get());

@@ -1,6 +1,6 @@
 #define CAF_SUITE protocols.net.http_client
 
-#include "caf/test/unit_test.hpp"
+#include "protocols/net/http_client.hpp"
 
 #include <atomic>
 #include <cctype>
@@ -15,7 +15,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
-#include "protocols/net/http_client.hpp"
+#include "caf/test/unit_test.hpp"
 #include "support/loopback_server.hpp"
 #include "support/test_certs.hpp"
 
@@ -53,9 +53,10 @@ bool starts_with(const std::string& x, const std::string& prefix) {
 }
 
 long elapsed_ms(clock_type::time_point since) {
-  return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                             clock_type::now() - since)
-                             .count());
+  return static_cast<long>(
+    std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now()
+                                                          - since)
+      .count());
 }
 
 /// Collects responses from `done` callbacks (io thread) for the test
@@ -73,7 +74,9 @@ public:
   /// Waits up to 5s for `n` responses in total.
   std::vector<http_response> wait(size_t n) {
     std::unique_lock<std::mutex> guard{mtx_};
-    if (!cv_.wait_for(guard, 5s, [&] { return responses_.size() >= n; }))
+    if (!cv_.wait_for(guard, 5s, [&] {
+          return responses_.size() >= n;
+        }))
       CAF_FAIL("only " << responses_.size() << " of " << n
                        << " responses within 5s");
     return responses_;
@@ -136,16 +139,14 @@ struct fixture {
     return fetch(client, std::move(req));
   }
 
-  http_response fetch(const std::shared_ptr<http_client>& c,
-                      http_request req) {
+  http_response fetch(const std::shared_ptr<http_client>& c, http_request req) {
     collector col;
     c->request(std::move(req), col.add());
     auto res = col.wait(1).front();
     // `done` runs exactly once.
     std::this_thread::sleep_for(10ms);
     CAF_CHECK_EQUAL(col.count(), 1u);
-    if (!res.error.empty())
-      CAF_MESSAGE("error: " << res.error);
+    if (!res.error.empty()) CAF_MESSAGE("error: " << res.error);
     return res;
   }
 };
@@ -202,7 +203,7 @@ CAF_TEST(POST sends the body with its length) {
   CAF_CHECK_EQUAL(srv.requests().at(0).header("content-length"), "7");
 }
 
-CAF_TEST(sequential requests reuse one keep-alive connection) {
+CAF_TEST(sequential requests reuse one keep - alive connection) {
   loopback_server srv{http_server()};
   CAF_CHECK_EQUAL(fetch(get(srv.url("/1"))).body, "ok");
   CAF_CHECK_EQUAL(fetch(get(srv.url("/2"))).body, "ok");
@@ -303,11 +304,10 @@ CAF_TEST(a refused connection reports the connect step) {
   CAF_CHECK_EQUAL(res.status, 0);
 }
 
-CAF_TEST(invalid URLs fail without I/O) {
+CAF_TEST(invalid URLs fail without I / O) {
   CAF_CHECK_EQUAL(fetch(get("ftp://x/")).error,
                   "url: unsupported scheme \"ftp\"");
-  CAF_CHECK_EQUAL(fetch(get("ws://x/")).error,
-                  "url: not an HTTP URL: ws://x/");
+  CAF_CHECK_EQUAL(fetch(get("ws://x/")).error, "url: not an HTTP URL: ws://x/");
 }
 
 CAF_TEST(https works with the test CA and fails without it) {
@@ -397,8 +397,8 @@ CAF_TEST(a destroyed io_context still calls done once) {
     auto doomed = http_client::make(other, options());
     doomed->request(get("http://127.0.0.1:1/"), col.add());
   } // the client first, then the io_context with its pending handlers
-  CAF_CHECK_EQUAL(col.wait(1).front().error,
-                  "aborted: the io_context was stopped");
+  auto res = col.wait(1).front();
+  CAF_CHECK_EQUAL(res.error, "aborted: the io_context was stopped");
   std::this_thread::sleep_for(10ms);
   CAF_CHECK_EQUAL(col.count(), 1u);
 }

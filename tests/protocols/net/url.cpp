@@ -1,8 +1,8 @@
 #define CAF_SUITE protocols.net.url
 
-#include "caf/test/unit_test.hpp"
-
 #include "protocols/net/url.hpp"
+
+#include "caf/test/unit_test.hpp"
 
 using namespace tether::net;
 
@@ -11,8 +11,7 @@ namespace {
 url parse_ok(const std::string& text) {
   std::string error;
   auto result = parse_url(text, &error);
-  if (!result)
-    CAF_FAIL("cannot parse " << text << ": " << error);
+  if (!result) CAF_FAIL("cannot parse " << text << ": " << error);
   return *result;
 }
 

@@ -1,6 +1,6 @@
 #define CAF_SUITE protocols.net.ws_session
 
-#include "caf/test/unit_test.hpp"
+#include "protocols/net/ws_session.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -15,7 +15,7 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "protocols/net/ws_session.hpp"
+#include "caf/test/unit_test.hpp"
 #include "protocols/type_ids.hpp"
 #include "support/loopback_server.hpp"
 #include "support/test_certs.hpp"
@@ -56,9 +56,10 @@ bool starts_with(const std::string& x, const std::string& prefix) {
 }
 
 long elapsed_ms(clock_type::time_point since) {
-  return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                             clock_type::now() - since)
-                             .count());
+  return static_cast<long>(
+    std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now()
+                                                          - since)
+      .count());
 }
 
 struct fixture {
@@ -107,7 +108,10 @@ struct fixture {
                   [](ws_closed_atom, const ws_close_info& x) {
                     CAF_FAIL("closed instead of open: " << x.error);
                   },
-                  caf::after(5s) >> [] { CAF_FAIL("no ws_open within 5s"); });
+                  caf::after(5s) >>
+                    [] {
+                      CAF_FAIL("no ws_open within 5s");
+                    });
   }
 
   std::pair<std::string, bool> next_frame() {
@@ -119,7 +123,10 @@ struct fixture {
       [](ws_closed_atom, const ws_close_info& x) {
         CAF_FAIL("closed while waiting for a frame: " << x.error);
       },
-      caf::after(5s) >> [] { CAF_FAIL("no frame within 5s"); });
+      caf::after(5s) >>
+        [] {
+          CAF_FAIL("no frame within 5s");
+        });
     return result;
   }
 
@@ -129,12 +136,16 @@ struct fixture {
     for (;;) {
       std::optional<ws_close_info> result;
       self->receive(
-        [&](ws_closed_atom, ws_close_info& x) { result = std::move(x); },
-        [](ws_frame_atom, const std::string&, bool) {},
-        [](ws_open_atom) {},
-        caf::after(std::max(deadline - clock_type::now(),
-                            clock_type::duration{0}))
-          >> [] { CAF_FAIL("no ws_closed within 5s"); });
+        [&](ws_closed_atom, ws_close_info& x) {
+          result = std::move(x);
+        },
+        [](ws_frame_atom, const std::string&, bool) {}, [](ws_open_atom) {},
+        caf::after(
+          std::max(deadline - clock_type::now(), clock_type::duration{0}))
+          >>
+          [] {
+            CAF_FAIL("no ws_closed within 5s");
+          });
       if (result) {
         CAF_MESSAGE("ws_closed: code " << result->code << ", reason \""
                                        << result->reason << "\", error \""
@@ -147,7 +158,9 @@ struct fixture {
   /// Nothing at all arrives for `d`.
   void expect_silence(clock_type::duration d = 200ms) {
     self->receive(
-      [](ws_open_atom) { CAF_FAIL("unexpected ws_open"); },
+      [](ws_open_atom) {
+        CAF_FAIL("unexpected ws_open");
+      },
       [](ws_frame_atom, const std::string&, bool) {
         CAF_FAIL("unexpected ws_frame");
       },
@@ -239,7 +252,7 @@ CAF_TEST(the peer close code and reason are surfaced) {
   expect_silence();
 }
 
-CAF_TEST(a drop without close frame reports code -1 and an error) {
+CAF_TEST(a drop without close frame reports code - 1 and an error) {
   loopback_server srv{ws_server()};
   auto ws = start(options(srv.url()));
   expect_open();
