@@ -89,7 +89,9 @@ struct fixture {
            "handlers:\n"
            "  - kind: commands\n"
            "routes:\n"
-           "  - handler: commands\n";
+           // Commands only: a flood of chat must not queue at the handler.
+           "  - match: {prefix: \"/\"}\n"
+           "    handler: commands\n";
     return path;
   }
 
