@@ -563,8 +563,10 @@ public:
   }
 
   ~ws_session_impl() override {
+    // A close handshake in progress may finish (it has a deadline).
     std::lock_guard<std::mutex> guard{mtx_};
-    if (auto conn = conn_.lock()) conn->abort();
+    if (!closed_)
+      if (auto conn = conn_.lock()) conn->abort();
   }
 
   void start() override {
@@ -600,6 +602,7 @@ public:
 
   void close(uint16_t code, std::string reason) override {
     std::lock_guard<std::mutex> guard{mtx_};
+    closed_ = true;
     if (!started_) {
       if (!finished_) report("close: closed before start");
       return;
@@ -609,6 +612,7 @@ public:
 
   void abort() override {
     std::lock_guard<std::mutex> guard{mtx_};
+    closed_ = true;
     if (!started_) {
       if (!finished_) report("abort: connection dropped by the owner");
       return;
@@ -642,6 +646,7 @@ private:
   std::mutex mtx_;
   bool started_ = false;
   bool finished_ = false;
+  bool closed_ = false;
   std::vector<outgoing> early_;
   std::weak_ptr<ws_connection> conn_;
 };

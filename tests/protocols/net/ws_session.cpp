@@ -409,6 +409,19 @@ CAF_TEST(a destroyed io_context still ends the session once) {
   expect_silence();
 }
 
+CAF_TEST(a close handshake outlives the session handle) {
+  loopback_server srv{ws_server()};
+  auto ws = start(options(srv.url()));
+  expect_open();
+  // What an owner's attach_functor does when it exits.
+  ws->close(4000, "owner exits");
+  ws.reset();
+  auto info = expect_closed();
+  CAF_CHECK_EQUAL(info.code, 4000);
+  CAF_CHECK_EQUAL(info.error, "");
+  CAF_CHECK_EQUAL(srv.wait_close_seen(2s).first, 4000);
+}
+
 CAF_TEST(a full write queue fails the connection) {
   auto cfg = ws_server();
   cfg.silent = true; // never opens, so nothing drains the queue
