@@ -126,6 +126,9 @@ struct discord_settings {
   std::string ca_file;
   /// Replies may ping users they mention (never roles or @everyone).
   bool allow_user_mentions = false;
+  /// Dispatches besides MESSAGE_CREATE passed to the router (names, or
+  /// `*` for all); none by default, so unrouted events cost nothing.
+  std::vector<std::string> events;
 };
 
 /// Sends replies to a Discord webhook (no gateway).
@@ -196,12 +199,30 @@ struct route_match {
   std::optional<std::string> prefix; // text starts with
   std::optional<std::string> regex;  // ECMAScript, searched in the text
   std::optional<bool> mentions_bot;
+  /// `message` (default), `message_update`, `message_delete`, `event` or
+  /// `*`. Without it a route sees only messages (or, with `event`, events).
+  std::optional<std::string> type;
+  /// An event name (`GUILD_CREATE`) or `*`; implies `type: event`.
+  std::optional<std::string> event;
+};
+
+/// A platform a route relays messages to, e.g. `discord_webhook:bridge` or
+/// `discord:main/123456789` (a room is needed where the platform has
+/// rooms).
+struct relay_target {
+  std::string kind;
+  std::string name;
+  std::string room;
 };
 
 struct route_entry {
   route_match match;
   /// Handler names, in order; the message goes to each (fan-out).
   std::vector<std::string> handlers;
+  /// Platforms that get the message itself, formatted by relay_format.
+  std::vector<relay_target> relay_to;
+  /// `{sender}`, `{text}`, `{platform}`, `{bot}` and `{room}` are replaced.
+  std::string relay_format = "{sender}: {text}";
   /// Stop at this route when it matched (default), or continue to the next.
   bool final = true;
   position pos;

@@ -60,6 +60,7 @@ const std::vector<std::string> discord_keys = {
   "compress",        "api_base",        "gateway_url",
   "ping_interval",   "ping_timeout",    "connect_timeout",
   "request_timeout", "ca_file",         "allow_user_mentions",
+  "events",
 };
 
 const std::vector<std::string> discord_shard_keys = {"count", "ids"};
@@ -78,11 +79,13 @@ const std::vector<std::string> handler_kinds = {"commands"};
 
 const std::vector<std::string> commands_keys = {"prefix"};
 
-const std::vector<std::string> route_keys = {"match", "handler", "handlers",
-                                             "final"};
+const std::vector<std::string> route_keys = {
+  "match", "handler", "handlers", "final", "relay_to", "relay_format",
+};
 
 const std::vector<std::string> match_keys = {
   "platform", "bot", "room", "sender", "prefix", "regex", "mentions_bot",
+  "type",     "event",
 };
 
 constexpr int int_max = std::numeric_limits<int>::max();
@@ -158,6 +161,8 @@ private:
   void read_route(const node_ref& x);
   void read_match(const node_ref& x, route_match& out);
   void check_handler_name(const node_ref& x, const std::string& name);
+  std::optional<relay_target> read_relay_target(const node_ref& x,
+                                                const std::string& str);
 
   /// Reads an entry's `restart:` block and checks it against the defaults.
   policy_patch read_restart(const node_ref& x);
@@ -525,6 +530,15 @@ void loader::read_discord(const node_ref& x, discord_settings& out) {
     if (auto str = r_.string(*v)) out.ca_file = *str;
   if (auto v = m.get("allow_user_mentions"))
     if (auto b = r_.boolean(*v)) out.allow_user_mentions = *b;
+  if (auto v = m.get("events"))
+    for (auto& item : r_.list(*v))
+      if (auto name = r_.non_empty_string(item)) {
+        if (*name == "MESSAGE_CREATE")
+          r_.fail(item, "MESSAGE_CREATE is always routed; list only other "
+                        "dispatches");
+        else
+          out.events.push_back(*name);
+      }
 }
 
 // `shards: auto`, `shards: 4`, or `shards: {count: 4, ids: 0-1}`.
@@ -698,13 +712,56 @@ void loader::read_route(const node_ref& x) {
       check_handler_name(item, *name);
       e.handlers.push_back(*name);
     }
-  } else {
-    r_.fail(x.pos, detail::join_path(x.path, "handler"),
-            "missing required key `handler` (or `handlers`)");
   }
+  if (auto v = m.get("relay_to"))
+    for (auto& item : r_.list(*v))
+      if (auto str = r_.non_empty_string(item))
+        if (auto target = read_relay_target(item, *str))
+          e.relay_to.push_back(std::move(*target));
+  if (auto v = m.get("relay_format"))
+    if (auto str = r_.non_empty_string(*v)) e.relay_format = *str;
+  if (!one && !many && !m.get("relay_to"))
+    r_.fail(x.pos, detail::join_path(x.path, "handler"),
+            "missing required key `handler` (or `handlers`, or `relay_to`)");
   if (auto v = m.get("final"))
     if (auto b = r_.boolean(*v)) e.final = *b;
   cfg_.routes.push_back(std::move(e));
+}
+
+// `kind:name` or `kind:name/room`, naming a configured platform.
+std::optional<relay_target> loader::read_relay_target(const node_ref& x,
+                                                      const std::string& str) {
+  auto slash = str.find('/');
+  auto id = str.substr(0, slash);
+  relay_target out;
+  auto colon = id.find(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == id.size()) {
+    r_.fail(x, "expected `kind:name` or `kind:name/room`, got " + ticked(str));
+    return std::nullopt;
+  }
+  out.kind = id.substr(0, colon);
+  out.name = id.substr(colon + 1);
+  if (slash != std::string::npos) {
+    out.room = str.substr(slash + 1);
+    if (out.room.empty()) {
+      r_.fail(x, "empty room in " + ticked(str));
+      return std::nullopt;
+    }
+  }
+  if (platform_pos_.count(id) == 0) {
+    std::vector<std::string> ids;
+    for (auto& [known, pos] : platform_pos_)
+      ids.push_back(known);
+    r_.fail(x, "no platform " + ticked(id) + " is configured"
+                 + detail::did_you_mean(id, ids));
+    return std::nullopt;
+  }
+  if (out.kind == "discord" && out.room.empty()) {
+    r_.fail(x, "relaying to a discord bot needs a channel: "
+                 + ticked(id + "/CHANNEL_ID"));
+    return std::nullopt;
+  }
+  return out;
 }
 
 void loader::check_handler_name(const node_ref& x, const std::string& name) {
@@ -756,6 +813,16 @@ void loader::read_match(const node_ref& x, route_match& out) {
     }
   }
   if (auto v = m.get("mentions_bot")) out.mentions_bot = r_.boolean(*v);
+  if (auto v = m.get("type"))
+    out.type = r_.choice(*v,
+                         {"message", "message_update", "message_delete",
+                          "event", "*"},
+                         "message type");
+  if (auto v = m.get("event")) {
+    out.event = r_.non_empty_string(*v);
+    if (out.type && *out.type != "event" && *out.type != "*")
+      r_.fail(*v, "`event` matches only `type: event`");
+  }
 }
 
 } // namespace

@@ -64,6 +64,11 @@ typename Inspector::result_type inspect(Inspector& f, attachment& x) {
 }
 
 struct inbound_message {
+  /// `message` (something said), `message_update`, `message_delete`, or
+  /// `event` (any other platform event, passed on raw; see `event`).
+  std::string type = "message";
+  /// For `event`: the platform's event name, e.g. `GUILD_CREATE`.
+  std::string event;
   /// Platform kind, e.g. `discord`, `sandbox`.
   std::string platform;
   /// Name of the configured bot (platform entry).
@@ -87,7 +92,8 @@ struct inbound_message {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, inbound_message& x) {
-  return f(caf::meta::type_name("inbound_message"), x.platform, x.bot, x.id,
+  return f(caf::meta::type_name("inbound_message"), x.type, x.event,
+           x.platform, x.bot, x.id,
            x.sender, x.text, x.segments, x.attachments, x.timestamp,
            x.context, x.mentions_bot, x.reply_to, x.raw);
 }

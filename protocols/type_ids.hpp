@@ -30,6 +30,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(tether_protocols,
   CAF_ADD_ATOM(tether_protocols, tether::net, ws_open_atom, "wsopen")
   /// ws session -> owner (std::string payload, bool binary): one message.
   CAF_ADD_ATOM(tether_protocols, tether::net, ws_frame_atom, "wsframe")
+  /// ws session -> owner: messages wait in ws_session::take_frames().
+  CAF_ADD_ATOM(tether_protocols, tether::net, ws_frames_atom, "wsframes")
   /// ws session -> owner (ws_close_info): the connection is gone; the
   /// session sends nothing after this.
   CAF_ADD_ATOM(tether_protocols, tether::net, ws_closed_atom, "wsclosed")

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <random>
+#include <unordered_set>
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
@@ -48,7 +49,15 @@ struct connection_state {
   // Cancels the deadline of an earlier phase.
   uint64_t generation = 0;
   int bad_frames = 0;
+  // Set once the connection decided to exit; later frames are ignored.
+  bool done = false;
+  // Reused between batches (keeps its capacity).
+  std::vector<net::ws_message> batch;
   uint64_t dispatches = 0;
+  // Guilds this shard serves (GUILD_CREATE minus GUILD_DELETE), and those
+  // in an outage (GUILD_DELETE with unavailable).
+  std::unordered_set<std::string> guilds;
+  std::unordered_set<std::string> unavailable_guilds;
   uint64_t messages = 0;
   std::minstd_rand rng{std::random_device{}()};
   static inline const char* name = "discord.connection";
@@ -91,6 +100,7 @@ public:
     opts.ping_timeout = std::chrono::duration_cast<milliseconds>(
       cfg.ping_timeout);
     opts.user_agent = "DiscordBot (tether, " TETHER_VERSION ")";
+    opts.batch = true;
     opts.tls.ca_file = cfg.ca_file;
     if (auto factory = bot_->sessions())
       st.ws = factory(self_->address(), opts);
@@ -136,12 +146,29 @@ public:
     on_gateway_frame(*frame);
   }
 
+  // A batch of messages (ws_options::batch) waits in the session.
+  void on_frames() {
+    auto& st = self_->state;
+    st.ws->take_frames(st.batch);
+    for (auto& msg : st.batch) {
+      if (st.done)
+        break;
+      on_frame(msg.payload, msg.binary);
+    }
+    st.batch.clear();
+  }
+
   void on_closed(const net::ws_close_info& info) {
     auto& st = self_->state;
+    // Events read before the close still count (their seq, their messages).
+    on_frames();
+    if (st.done)
+      return;
     auto what = describe_close(info);
     switch (classify_close(info.code)) {
       case close_action::fatal:
         log(level::err, "fatal_close", {{"close", what}});
+        st.done = true;
         self_->quit(supervision::make_fatal("discord closed the gateway: "
                                             + what));
         return;
@@ -308,7 +335,48 @@ public:
       became_ready("ready");
     } else if (frame.t == "RESUMED") {
       became_ready("resumed");
+    } else {
+      on_other_dispatch(frame);
     }
+  }
+
+  void on_other_dispatch(gateway_frame& frame) {
+    auto& st = self_->state;
+    if (frame.t == "GUILD_CREATE" || frame.t == "GUILD_DELETE") {
+      auto ids = parse_dispatch_ids(frame.d);
+      if (!ids || ids->id.empty())
+        return bad_frame(frame.t + " without id");
+      if (frame.t == "GUILD_CREATE") {
+        st.guilds.insert(ids->id);
+        st.unavailable_guilds.erase(ids->id);
+      } else if (ids->unavailable) {
+        st.unavailable_guilds.insert(ids->id);
+      } else {
+        // Removed from the guild (kicked, left, guild deleted).
+        st.guilds.erase(ids->id);
+        st.unavailable_guilds.erase(ids->id);
+      }
+      log(level::debug, "guilds",
+          {{"event", frame.t},
+           {"guild", ids->id},
+           {"count", std::to_string(st.guilds.size())},
+           {"unavailable", std::to_string(st.unavailable_guilds.size())}});
+    }
+    if (!wants(frame.t))
+      return;
+    auto msg = convert_dispatch(frame.t, frame.d, bot_->name(),
+                                bot_->user_id());
+    if (!msg)
+      return bad_frame(frame.t + ": d is not an object");
+    if (auto router = rt_->directory().get("core/router"))
+      self_->send(router, inbound_atom::value, std::move(*msg));
+  }
+
+  bool wants(const std::string& t) const {
+    for (auto& name : bot_->settings().events)
+      if (name == "*" || name == t)
+        return true;
+    return false;
   }
 
   void became_ready(const char* what) {
@@ -385,6 +453,7 @@ private:
   }
 
   void fail(const caf::error& reason) {
+    self_->state.done = true;
     self_->quit(reason);
   }
 
@@ -427,6 +496,7 @@ caf::behavior connection(self_ptr self, runtime_ptr rt, bot_ptr bot,
     [=](net::ws_frame_atom, std::string& payload, bool binary) {
       logic->on_frame(payload, binary);
     },
+    [=](net::ws_frames_atom) { logic->on_frames(); },
     [=](net::ws_closed_atom, const net::ws_close_info& info) {
       logic->on_closed(info);
     },

@@ -167,7 +167,11 @@ public:
       // Same body, same nonce: Discord dedupes a retry that did go through.
       st.queue.push_front(std::move(j));
     } else if (resp.status == 404 && st.limiter.webhook_gone(j.route)) {
-      // pump() parks us.
+      // Park now, not when the next message comes: the operator should
+      // see it at once.
+      self_->quit(supervision::make_fatal(
+        "the webhook answered 404: stop using that webhook"));
+      return;
     } else if (resp.status == 0 || resp.status >= 500) {
       if (++j.attempts < max_attempts) {
         j.not_before = now + milliseconds{500 << j.attempts};

@@ -36,6 +36,8 @@ struct router_state {
   uint64_t handler_missing = 0;
   uint64_t handler_failed = 0;
   uint64_t handler_overloaded = 0;
+  uint64_t relayed = 0;
+  uint64_t relay_failed = 0;
   // Handler deadlines are kept here and checked by one timer for the
   // earliest of them, instead of a CAF request timeout per call: those go
   // through the clock thread and cost more than the whole message path.
@@ -113,12 +115,39 @@ void deliver(self_ptr self, runtime_ptr rt, const inbound_message& msg,
     self->send(platform, reply_atom::value, make_reply(msg, text));
 }
 
+// Sends the message itself to another platform (a bridge).
+void relay(self_ptr self, runtime_ptr rt, const inbound_message& msg,
+           const config::relay_target& target, const std::string& format) {
+  auto key = "sender:" + target.kind + ":" + target.name;
+  auto platform = rt->directory().get(key);
+  if (!platform) {
+    ++self->state.relay_failed;
+    logging::log(level::warn, "router", "relay_target_down",
+                 {{"platform", key}, {"id", msg.id}});
+    return;
+  }
+  outbound_reply out;
+  out.platform = target.kind;
+  out.bot = target.name;
+  out.context.room_id = target.room;
+  out.text = format_relay(format, msg);
+  ++self->state.relayed;
+  self->send(platform, reply_atom::value, std::move(out));
+}
+
 caf::behavior router(self_ptr self, runtime_ptr rt, std::string path) {
   self->state.routes = std::make_shared<route_table>(rt->config()->routes);
   return {
     [=](inbound_atom, inbound_message& msg) {
       auto& st = self->state;
-      auto names = st.routes->match(msg);
+      auto routed = st.routes->resolve(msg);
+      for (auto& [target, format] : routed.relays)
+        relay(self, rt, msg, target, format);
+      auto& names = routed.handlers;
+      if (names.empty() && !routed.relays.empty()) {
+        ++st.routed;
+        return;
+      }
       if (names.empty()) {
         ++st.unrouted;
         logging::log(level::debug, "router", "unrouted",

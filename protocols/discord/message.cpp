@@ -344,4 +344,53 @@ convert_message_create(std::string_view d, const std::string& bot_name,
   return msg;
 }
 
+std::optional<dispatch_ids> parse_dispatch_ids(std::string_view d) {
+  detail::json_input in{d};
+  dom::element root;
+  if (in.parse().get(root) || !root.is_object()) return std::nullopt;
+  dispatch_ids out;
+  std::string_view id, channel_id, guild_id;
+  auto ok = for_each_field(root, [&](std::string_view key, dom::element v) {
+    // Other members may be anything; only these must have their type.
+    if (key == "id") return read(v, id);
+    if (key == "channel_id") return read_optional(v, channel_id);
+    if (key == "guild_id") return read_optional(v, guild_id);
+    if (key == "unavailable") return !v.get(out.unavailable);
+    return true;
+  });
+  if (!ok) return std::nullopt;
+  out.id = id;
+  out.channel_id = channel_id;
+  out.guild_id = guild_id;
+  return out;
+}
+
+std::optional<inbound_message>
+convert_dispatch(std::string_view t, std::string_view d,
+                 const std::string& bot_name, const std::string& bot_user_id) {
+  std::optional<inbound_message> msg;
+  if (t == "MESSAGE_UPDATE")
+    msg = convert_message_create(d, bot_name, bot_user_id);
+  if (!msg) {
+    auto ids = parse_dispatch_ids(d);
+    if (!ids) return std::nullopt;
+    msg.emplace();
+    msg->platform = "discord";
+    msg->bot = bot_name;
+    msg->id = ids->id;
+    msg->context.room_id = ids->channel_id;
+    msg->context.guild_id = ids->guild_id;
+    msg->raw = std::string{d};
+  }
+  if (t == "MESSAGE_UPDATE") {
+    msg->type = "message_update";
+  } else if (t == "MESSAGE_DELETE") {
+    msg->type = "message_delete";
+  } else {
+    msg->type = "event";
+    msg->event = std::string{t};
+  }
+  return msg;
+}
+
 } // namespace tether::discord

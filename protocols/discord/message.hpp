@@ -42,6 +42,29 @@ convert_message_create(std::string_view d, const std::string& bot_name,
                        const std::string& bot_user_id,
                        std::string* error = nullptr);
 
+/// The ids most dispatches carry at the top of `d`: `id`, `channel_id`,
+/// `guild_id`, and `unavailable` (GUILD_DELETE for an outage, not a kick).
+struct dispatch_ids {
+  std::string id;
+  std::string channel_id;
+  std::string guild_id;
+  bool unavailable = false;
+};
+
+/// Reads dispatch_ids from `d`; nullopt if `d` is not a JSON object. Absent
+/// fields stay empty.
+std::optional<dispatch_ids> parse_dispatch_ids(std::string_view d);
+
+/// A dispatch other than MESSAGE_CREATE for handlers that want it:
+/// MESSAGE_UPDATE becomes type `message_update` (converted like
+/// MESSAGE_CREATE when `d` is a full message, else only ids and raw),
+/// MESSAGE_DELETE type `message_delete`, everything else type `event` with
+/// `event` = `t`. Ids fill `id` and `context`; `raw` = `d`. Nullopt when `d`
+/// is not a JSON object.
+std::optional<inbound_message>
+convert_dispatch(std::string_view t, std::string_view d,
+                 const std::string& bot_name, const std::string& bot_user_id);
+
 /// Unix seconds of an ISO 8601 / RFC 3339 time such as
 /// `2024-05-01T12:34:56.789000+00:00` (fraction dropped; no zone = UTC).
 std::optional<int64_t> parse_iso8601(std::string_view x);

@@ -36,6 +36,10 @@ ws_session::~ws_session() {
   // nop
 }
 
+size_t ws_session::take_frames(std::vector<ws_message>&) {
+  return 0;
+}
+
 namespace {
 
 using clock_type = std::chrono::steady_clock;
@@ -45,6 +49,16 @@ using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 struct outgoing {
   std::string data;
   bool binary;
+};
+
+/// Received messages waiting for the owner (ws_options::batch). Shared by
+/// the handle (owner's thread) and the connection (strand).
+struct inbox {
+  std::mutex mtx;
+  std::vector<ws_message> frames;
+  size_t bytes = 0;
+  /// Reading stopped because `bytes` reached the limit.
+  bool paused = false;
 };
 
 std::string ms(std::chrono::milliseconds x) {
@@ -60,6 +74,8 @@ public:
   virtual void send(outgoing msg) = 0;
   virtual void close(uint16_t code, std::string reason) = 0;
   virtual void abort() = 0;
+  /// Reading was paused for a full inbox that is now empty.
+  virtual void resume_read() = 0;
 };
 
 template<class Stream>
@@ -74,6 +90,7 @@ public:
   template<class... Ts>
   ws_connection_impl(asio::io_context& io, caf::actor_addr owner,
                      ws_options opts, url where,
+                     std::shared_ptr<inbox> in,
                      std::shared_ptr<asio::ssl::context> ctx, Ts&... layer_args)
     : strand_(asio::make_strand(io)),
       resolver_(strand_),
@@ -85,6 +102,7 @@ public:
       owner_(std::move(owner)),
       opts_(std::move(opts)),
       url_(std::move(where)),
+      inbox_(std::move(in)),
       ctx_(std::move(ctx)) {
     // nop
   }
@@ -129,6 +147,16 @@ public:
       ws_close_info info;
       info.error = "abort: connection dropped by the owner";
       self->finish(std::move(info));
+    });
+  }
+
+  void resume_read() override {
+    asio::post(strand_, [self = this->shared_from_this()] {
+      if (self->state_ == state::open || self->state_ == state::closing) {
+        // Time spent paused says nothing about the peer.
+        self->last_rx_ = clock_type::now();
+        self->do_read();
+      }
     });
   }
 
@@ -330,10 +358,29 @@ private:
     if (state_ == state::done) return;
     if (ec) return on_read_error(ec);
     last_rx_ = clock_type::now();
-    notify(ws_frame_atom::value, beast::buffers_to_string(buffer_.data()),
-           ws_.got_binary());
+    if (!opts_.batch) {
+      notify(ws_frame_atom::value, beast::buffers_to_string(buffer_.data()),
+             ws_.got_binary());
+      buffer_.consume(buffer_.size());
+      return do_read();
+    }
+    bool ring = false;
+    bool pause = false;
+    {
+      std::lock_guard<std::mutex> guard{inbox_->mtx};
+      auto n = buffer_.size();
+      inbox_->frames.push_back(
+        ws_message{beast::buffers_to_string(buffer_.data()),
+                   ws_.got_binary()});
+      inbox_->bytes += n;
+      // Only the first message of a batch rings; the owner takes them all.
+      ring = inbox_->frames.size() == 1;
+      pause = inbox_->bytes >= opts_.max_pending_bytes;
+      inbox_->paused = pause;
+    }
     buffer_.consume(buffer_.size());
-    do_read();
+    if (ring) notify(ws_frames_atom::value);
+    if (!pause) do_read();
   }
 
   void on_read_error(beast::error_code ec) {
@@ -395,6 +442,12 @@ private:
   void on_ping_timer() {
     if (state_ != state::open) return;
     auto now = clock_type::now();
+    if (reading_paused()) {
+      // Not reading: a missing pong would be our fault, not the peer's.
+      ping_pending_ = false;
+      last_rx_ = now;
+      return arm_ping(now + opts_.ping_interval);
+    }
     if (ping_pending_ && last_rx_ < ping_sent_) {
       if (now >= ping_sent_ + opts_.ping_timeout) {
         ws_close_info info;
@@ -417,6 +470,12 @@ private:
         });
     }
     arm_ping(now + opts_.ping_timeout);
+  }
+
+  bool reading_paused() {
+    if (!inbox_) return false;
+    std::lock_guard<std::mutex> guard{inbox_->mtx};
+    return inbox_->paused;
   }
 
   // -- write ------------------------------------------------------------------
@@ -537,6 +596,7 @@ private:
   caf::actor_addr owner_;
   ws_options opts_;
   url url_;
+  std::shared_ptr<inbox> inbox_;
   std::shared_ptr<asio::ssl::context> ctx_;
   state state_ = state::idle;
   clock_type::time_point deadline_;
@@ -559,7 +619,7 @@ class ws_session_impl : public ws_session {
 public:
   ws_session_impl(asio::io_context& io, caf::actor_addr owner, ws_options opts)
     : io_(io), owner_(std::move(owner)), opts_(std::move(opts)) {
-    // nop
+    if (opts_.batch) inbox_ = std::make_shared<inbox>();
   }
 
   ~ws_session_impl() override {
@@ -583,10 +643,10 @@ public:
       auto ctx = make_tls_context(opts_.tls, error);
       if (!ctx) return report(error);
       conn = std::make_shared<ws_connection_impl<tls_stream>>(
-        io_, owner_, opts_, std::move(*where), ctx, *ctx);
+        io_, owner_, opts_, std::move(*where), inbox_, ctx, *ctx);
     } else {
       conn = std::make_shared<ws_connection_impl<beast::tcp_stream>>(
-        io_, owner_, opts_, std::move(*where), nullptr);
+        io_, owner_, opts_, std::move(*where), inbox_, nullptr);
     }
     conn_ = conn;
     conn->run(std::move(early_));
@@ -620,6 +680,30 @@ public:
     if (auto conn = conn_.lock()) conn->abort();
   }
 
+  size_t take_frames(std::vector<ws_message>& out) override {
+    if (!inbox_) return 0;
+    size_t n = 0;
+    bool resume = false;
+    {
+      std::lock_guard<std::mutex> guard{inbox_->mtx};
+      n = inbox_->frames.size();
+      if (out.empty())
+        out.swap(inbox_->frames);
+      else
+        std::move(inbox_->frames.begin(), inbox_->frames.end(),
+                  std::back_inserter(out));
+      inbox_->frames.clear();
+      inbox_->bytes = 0;
+      resume = inbox_->paused;
+      inbox_->paused = false;
+    }
+    if (resume) {
+      std::lock_guard<std::mutex> guard{mtx_};
+      if (auto conn = conn_.lock()) conn->resume_read();
+    }
+    return n;
+  }
+
 private:
   void send(outgoing msg) {
     std::lock_guard<std::mutex> guard{mtx_};
@@ -649,6 +733,7 @@ private:
   bool closed_ = false;
   std::vector<outgoing> early_;
   std::weak_ptr<ws_connection> conn_;
+  std::shared_ptr<inbox> inbox_;
 };
 
 } // namespace

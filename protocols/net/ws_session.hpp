@@ -5,6 +5,8 @@
 //
 //   ws_open_atom                          handshake done
 //   ws_frame_atom, std::string, bool      one message (bool: binary)
+//   ws_frames_atom                        messages wait in take_frames()
+//                                         (only with ws_options::batch)
 //   ws_closed_atom, net::ws_close_info    the end; nothing follows
 //
 // The owner must call close() or abort() when it exits (attach_functor).
@@ -50,10 +52,24 @@ struct ws_options {
   std::chrono::milliseconds ping_timeout{10'000};
   /// Messages waiting to be written beyond this fail the connection.
   size_t max_queue = 4096;
+  /// Hand messages over in batches: the session queues them and sends one
+  /// `ws_frames_atom` when the queue turns non-empty; the owner takes all
+  /// of them with take_frames(). Under load this costs one actor message
+  /// per batch instead of one per frame.
+  bool batch = false;
+  /// With `batch`: reading pauses while this many bytes wait untaken, so
+  /// a slow owner pushes back on the peer instead of growing memory.
+  size_t max_pending_bytes = 8 * 1024 * 1024;
   std::string user_agent = "tether";
   /// Extra request headers for the upgrade.
   std::vector<std::pair<std::string, std::string>> headers;
   tls_options tls;
+};
+
+/// One received message.
+struct ws_message {
+  std::string payload;
+  bool binary = false;
 };
 
 class ws_session {
@@ -79,6 +95,10 @@ public:
   /// Drops the TCP connection without a close frame (what a crashed
   /// process does). Thread-safe, idempotent.
   virtual void abort() = 0;
+
+  /// With ws_options::batch: moves every waiting message to the end of
+  /// `out` in arrival order and returns how many. Thread-safe.
+  virtual size_t take_frames(std::vector<ws_message>& out);
 };
 
 } // namespace tether::net

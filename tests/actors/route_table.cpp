@@ -86,3 +86,37 @@ routes:
   other.sender.id = "u2";
   CAF_CHECK_EQUAL(t.match(other), names{});
 }
+
+CAF_TEST(routes see messages unless they ask for other types) {
+  auto cfg = load(R"(
+handlers:
+  - kind: commands
+  - kind: commands
+    name: guilds
+  - kind: commands
+    name: edits
+routes:
+  - match: {event: GUILD_CREATE}
+    handler: guilds
+  - match: {type: message_update}
+    handler: edits
+  - match: {type: "*", prefix: "/"}
+    handler: commands
+  - handler: commands
+)");
+  route_table t{cfg.routes};
+  auto event = msg("discord", "");
+  event.type = "event";
+  event.event = "GUILD_CREATE";
+  CAF_CHECK_EQUAL(t.match(event), names{"guilds"});
+  event.event = "GUILD_DELETE";
+  // The catch-all route takes messages only.
+  CAF_CHECK_EQUAL(t.match(event), names{});
+  auto edit = msg("discord", "/fixed");
+  edit.type = "message_update";
+  CAF_CHECK_EQUAL(t.match(edit), names{"edits"});
+  CAF_CHECK_EQUAL(t.match(msg("discord", "hello")), names{"commands"});
+  auto deleted = msg("discord", "/x");
+  deleted.type = "message_delete";
+  CAF_CHECK_EQUAL(t.match(deleted), names{"commands"});
+}

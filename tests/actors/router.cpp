@@ -196,4 +196,53 @@ routes:
   CAF_CHECK(logged("handler_down handler=absent id=hello"));
 }
 
+CAF_TEST(relay routes send the message itself to other platforms) {
+  auto cfg = config::load_string(R"(
+platforms:
+  - kind: sandbox
+    name: console
+  - kind: discord_webhook
+    name: other
+    settings: {url: "https://discord.com/api/webhooks/1/x"}
+handlers:
+  - kind: commands
+    name: echo
+routes:
+  - match: {prefix: "/"}
+    handler: echo
+    relay_to: [sandbox:console/ops]
+    final: false
+  - relay_to: [sandbox:console, discord_webhook:other]
+    relay_format: "<{sender}@{bot}> {text}"
+)");
+  CAF_REQUIRE(cfg);
+  self->send(router, set_routes_atom::value,
+             std::shared_ptr<const route_table>{
+               std::make_shared<route_table>(cfg.config->routes)});
+  sched.run();
+  inbound_message msg;
+  msg.platform = "discord_webhook";
+  msg.bot = "other";
+  msg.id = "m1";
+  msg.sender.id = "u1";
+  msg.sender.name = "alice";
+  msg.text = "/cmd";
+  self->send(router, inbound_atom::value, msg);
+  sched.run();
+  std::vector<outbound_reply> got;
+  for (int i = 0; i < 4; ++i)
+    if (auto r = reply())
+      got.push_back(*r);
+  // Relays to console/ops and console, never back to `other`; the
+  // handler's reply goes to the origin, which is not registered here.
+  CAF_REQUIRE_EQUAL(got.size(), 2u);
+  CAF_CHECK_EQUAL(got[0].context.room_id, "ops");
+  CAF_CHECK_EQUAL(got[0].text, "alice: /cmd");
+  CAF_CHECK_EQUAL(got[0].bot, "console");
+  CAF_CHECK_EQUAL(got[1].context.room_id, "");
+  CAF_CHECK_EQUAL(got[1].text, "<alice@other> /cmd");
+  CAF_CHECK(logged("platform_down platform=sender:discord_webhook:other id=m1"));
+  CAF_CHECK(!logged("relay_target_down"));
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

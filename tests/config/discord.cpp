@@ -100,6 +100,34 @@ platforms:
             != std::string::npos);
 }
 
+CAF_TEST(events and event routes are checked) {
+  auto r = load(R"(
+platforms:
+  - kind: discord
+    name: main
+    settings:
+      token: t0k3n-value
+      events: [GUILD_CREATE, MESSAGE_CREATE]
+handlers:
+  - kind: commands
+routes:
+  - match: {type: message, event: GUILD_CREATE}
+    handler: commands
+  - match: {type: edits}
+    handler: commands
+)");
+  CAF_REQUIRE(!r);
+  auto text = errors_of(r);
+  CAF_MESSAGE(text);
+  CAF_CHECK(text.find("d.yaml:7:30: platforms[0].settings.events")
+            != std::string::npos);
+  CAF_CHECK(text.find("MESSAGE_CREATE is always routed") != std::string::npos);
+  CAF_CHECK(text.find("routes[0].match.event: `event` matches only `type: "
+                      "event`")
+            != std::string::npos);
+  CAF_CHECK(text.find("routes[1].match.type") != std::string::npos);
+}
+
 CAF_TEST(unknown intents are reported with their position) {
   auto r = load(R"(
 platforms:

@@ -640,9 +640,29 @@ routes:
                     "t.yaml:6:15: routes[2].handlers: must name at least one "
                     "handler",
                     "t.yaml:7:5: routes[3].handler: missing required key "
-                    "`handler` (or `handlers`)",
+                    "`handler` (or `handlers`, or `relay_to`)",
                     "t.yaml:9:15: routes[4].handlers: set either `handler` or "
                     "`handlers`, not both",
+                  }));
+}
+
+CAF_TEST(relay targets must be configured platforms) {
+  CAF_CHECK_EQUAL(errors_of(R"(platforms:
+  - kind: sandbox
+    name: console
+routes:
+  - relay_to: [sandbox:consle, discord, "sandbox:console/", sandbox:console]
+    relay_format: ""
+)"),
+                  strings({
+                    "t.yaml:5:16: routes[0].relay_to[0]: no platform "
+                    "`sandbox:consle` is configured; did you mean "
+                    "`sandbox:console`?",
+                    "t.yaml:5:32: routes[0].relay_to[1]: expected `kind:name` "
+                    "or `kind:name/room`, got `discord`",
+                    "t.yaml:5:41: routes[0].relay_to[2]: empty room in "
+                    "`sandbox:console/`",
+                    "t.yaml:6:19: routes[0].relay_format: must not be empty",
                   }));
 }
 

@@ -44,6 +44,9 @@ struct fixture {
   tether::test::temp_dir tmp{"tether-discord"};
   std::string dir = tmp.path();
   std::unique_ptr<process> daemon;
+  // Appended to the platform and route lists of config().
+  std::string more_platforms;
+  std::string more_routes;
 
   ~fixture() {
     auto t = caf::test::engine::current_test();
@@ -86,12 +89,14 @@ struct fixture {
            "      ping_timeout: 1s\n"
            "      connect_timeout: 2s\n"
            "      request_timeout: 2s\n"
-           "handlers:\n"
+        << more_platforms
+        << "handlers:\n"
            "  - kind: commands\n"
            "routes:\n"
            // Commands only: a flood of chat must not queue at the handler.
            "  - match: {prefix: \"/\"}\n"
-           "    handler: commands\n";
+           "    handler: commands\n"
+        << more_routes;
     return path;
   }
 
@@ -100,6 +105,8 @@ struct fixture {
     process::options opts;
     opts.args = {TETHERD_PATH, "--config", config(compress)};
     opts.env = {{"TETHER_TEST_DISCORD_TOKEN", "test-token"},
+                {"TETHER_TEST_WEBHOOK_URL",
+                 fake.api_base() + "/webhooks/4242/hook-token"},
                 {"NOTIFY_SOCKET", std::nullopt},
                 {"WATCHDOG_USEC", std::nullopt}};
     opts.cwd = dir;
@@ -370,6 +377,57 @@ CAF_TEST(a restarted daemon resumes instead of identifying) {
   CAF_CHECK_EQUAL(resumes(), 1);
   CAF_CHECK(ping_through_discord());
   check_no_violations();
+}
+
+CAF_TEST(a webhook bridge posts relayed messages and stops after a 404) {
+  more_platforms = "  - kind: discord_webhook\n"
+                   "    name: hook\n"
+                   "    settings:\n"
+                   "      url: ${TETHER_TEST_WEBHOOK_URL}\n"
+                   "      username: Bridge\n"
+                   "      wait: true\n"
+                   "      request_timeout: 2s\n";
+  more_routes = "  - match: {platform: sandbox}\n"
+                "    relay_to: [discord_webhook:hook]\n"
+                "    relay_format: \"[{bot}] {sender}: {text}\"\n";
+  CAF_REQUIRE(start());
+  auto hook_posts = [&] {
+    std::vector<fake_discord::posted_message> xs;
+    for (auto& p : fake.posted())
+      if (p.channel_id == "webhook:4242")
+        xs.push_back(p);
+    return xs;
+  };
+  CAF_REQUIRE(daemon->send_line("hello <@1> bridge", deadline_in(1s)));
+  CAF_REQUIRE(wait([&] { return hook_posts().size() == 1; }, 5s));
+  auto first = hook_posts();
+  CAF_CHECK_EQUAL(first[0].content, "[console] operator: hello <@1> bridge");
+  auto body = first[0].body;
+  CAF_CHECK(body.find("\"username\":\"Bridge\"") != std::string::npos);
+  // Relayed text never pings anyone.
+  CAF_CHECK(body.find("\"allowed_mentions\":{\"parse\":[]}")
+            != std::string::npos);
+  // Commands still go to the handler, not over the bridge.
+  CAF_CHECK(ping_through_sandbox());
+  CAF_CHECK_EQUAL(hook_posts().size(), 1u);
+  // The webhook is deleted: the next post gets a 404 and the platform
+  // parks instead of trying it again.
+  fake.webhook_gone("4242");
+  CAF_REQUIRE(daemon->send_line("second", deadline_in(1s)));
+  CAF_CHECK(wait(
+    [&] { return stderr_has("park path=platforms/discord_webhook:hook"); },
+    5s));
+  CAF_REQUIRE(daemon->send_line("third", deadline_in(1s)));
+  CAF_CHECK(wait([&] { return stderr_has("relay_target_down"); }, 5s));
+  CAF_CHECK_EQUAL(hook_posts().size(), 1u);
+  CAF_CHECK(ping_through_sandbox());
+  CAF_REQUIRE(daemon->send_line("/status", deadline_in(1s)));
+  auto line = daemon->read_line_until(
+    stream::out, contains("platforms/discord_webhook:hook parked"),
+    deadline_in(5s));
+  CAF_CHECK(line.has_value());
+  check_no_violations();
+  CAF_CHECK_EQUAL(stop(), 0);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

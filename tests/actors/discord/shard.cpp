@@ -85,6 +85,7 @@ platforms:
       token: secret-token-value
       compress: none
       connect_timeout: 5s
+      events: [GUILD_CREATE, MESSAGE_DELETE]
 )";
 
 struct fixture : tether::test::supervision_fixture {
@@ -353,6 +354,32 @@ CAF_TEST(message create reaches the router as a unified message) {
          R"("attachments":[]}})");
   self->receive([&](inbound_atom, inbound_message&) { CAF_FAIL("own msg"); },
                 caf::after(0s) >> [] {});
+}
+
+CAF_TEST(listed dispatches reach the router raw and others do not) {
+  hello();
+  ready();
+  server(R"({"op":0,"s":2,"t":"GUILD_CREATE","d":{"id":"5","name":"g",)"
+         R"("channels":[]}})");
+  server(R"({"op":0,"s":3,"t":"TYPING_START","d":{"channel_id":"9",)"
+         R"("user_id":"42"}})");
+  server(R"({"op":0,"s":4,"t":"MESSAGE_DELETE","d":{"id":"77",)"
+         R"("channel_id":"9","guild_id":"5"}})");
+  std::vector<inbound_message> got;
+  for (int i = 0; i < 3; ++i)
+    self->receive([&](inbound_atom, inbound_message& x) { got.push_back(x); },
+                  caf::after(0s) >> [] {});
+  CAF_REQUIRE_EQUAL(got.size(), 2u);
+  CAF_CHECK_EQUAL(got[0].type, "event");
+  CAF_CHECK_EQUAL(got[0].event, "GUILD_CREATE");
+  CAF_CHECK_EQUAL(got[0].id, "5");
+  CAF_CHECK_EQUAL(got[0].raw, R"({"id":"5","name":"g","channels":[]})");
+  CAF_CHECK_EQUAL(got[1].type, "message_delete");
+  CAF_CHECK_EQUAL(got[1].id, "77");
+  CAF_CHECK_EQUAL(got[1].context.room_id, "9");
+  CAF_CHECK_EQUAL(got[1].context.guild_id, "5");
+  // Every dispatch's seq counts for resuming, routed or not.
+  CAF_CHECK_EQUAL(bot->slot(0)->get()->seq, 4);
 }
 
 CAF_TEST(undecodable frames are counted and survived) {

@@ -303,3 +303,47 @@ CAF_TEST(iso 8601 timestamps become unix seconds) {
   CAF_CHECK(!parse_iso8601("2024-05-01T12:34:56Zjunk"));
   CAF_CHECK(!parse_iso8601("2024-5-01T12:34:56Z"));
 }
+
+CAF_TEST(other dispatches keep their ids and raw payload) {
+  auto ids = parse_dispatch_ids(
+    R"({"id":"5","unavailable":true,"channels":[{"id":"1"}]})");
+  CAF_REQUIRE(ids);
+  CAF_CHECK_EQUAL(ids->id, "5");
+  CAF_CHECK(ids->unavailable);
+  CAF_CHECK_EQUAL(ids->guild_id, "");
+  CAF_CHECK(!parse_dispatch_ids("[1,2]"));
+  CAF_CHECK(!parse_dispatch_ids("{bad"));
+  CAF_CHECK(!parse_dispatch_ids(R"({"id":5})"));
+  auto del = convert_dispatch(
+    "MESSAGE_DELETE", R"({"id":"77","channel_id":"9","guild_id":null})", "main",
+    "1000");
+  CAF_REQUIRE(del);
+  CAF_CHECK_EQUAL(del->type, "message_delete");
+  CAF_CHECK_EQUAL(del->id, "77");
+  CAF_CHECK_EQUAL(del->context.room_id, "9");
+  CAF_CHECK_EQUAL(del->bot, "main");
+  // A partial update (an embed resolved) has no author: ids only.
+  auto partial = convert_dispatch(
+    "MESSAGE_UPDATE", R"({"id":"77","channel_id":"9","embeds":[]})", "main",
+    "1000");
+  CAF_REQUIRE(partial);
+  CAF_CHECK_EQUAL(partial->type, "message_update");
+  CAF_CHECK_EQUAL(partial->text, "");
+  // A full update converts like a new message.
+  auto full = convert_dispatch(
+    "MESSAGE_UPDATE",
+    R"({"id":"77","channel_id":"9","author":{"id":"42","username":"a"},)"
+    R"("content":"edited <@1000>","mentions":[{"id":"1000","username":"bot"}]})",
+    "main", "1000");
+  CAF_REQUIRE(full);
+  CAF_CHECK_EQUAL(full->type, "message_update");
+  CAF_CHECK_EQUAL(full->text, "edited @bot");
+  CAF_CHECK(full->mentions_bot);
+  auto ev = convert_dispatch("TYPING_START",
+                             R"({"channel_id":"9","user_id":"42"})", "main",
+                             "1000");
+  CAF_REQUIRE(ev);
+  CAF_CHECK_EQUAL(ev->type, "event");
+  CAF_CHECK_EQUAL(ev->event, "TYPING_START");
+  CAF_CHECK_EQUAL(ev->raw, R"({"channel_id":"9","user_id":"42"})");
+}

@@ -505,4 +505,64 @@ CAF_TEST(wss verification fails for a wrong host name) {
   CAF_CHECK_EQUAL(expect_closed().error, "");
 }
 
+CAF_TEST(batch mode hands messages over in order with one ring per batch) {
+  loopback_server srv{ws_server()};
+  auto opts = options(srv.url("/"));
+  opts.batch = true;
+  auto ws = start(opts);
+  expect_open();
+  constexpr int n = 300;
+  for (int i = 0; i < n; ++i)
+    ws->send_text("m" + std::to_string(i));
+  std::vector<ws_message> got;
+  int rings = 0;
+  for (int round = 0; round < n && got.size() < size_t{n}; ++round)
+    self->receive([&](ws_frames_atom) { ++rings; ws->take_frames(got); },
+                  [](ws_frame_atom, const std::string&, bool) {
+                    CAF_FAIL("single frame in batch mode");
+                  },
+                  caf::after(5s) >> [] { CAF_FAIL("no ws_frames within 5s"); });
+  CAF_REQUIRE_EQUAL(got.size(), size_t{n});
+  for (int i = 0; i < n; ++i)
+    CAF_CHECK_EQUAL(got[i].payload, "m" + std::to_string(i));
+  CAF_CHECK(!got[0].binary);
+  CAF_CHECK_LESS_OR_EQUAL(rings, n);
+  CAF_MESSAGE(n << " messages in " << rings << " batches");
+}
+
+CAF_TEST(batch mode stops reading while untaken bytes exceed the limit) {
+  loopback_server srv{ws_server()};
+  auto opts = options(srv.url("/"));
+  opts.batch = true;
+  opts.max_pending_bytes = 1000;
+  opts.ping_interval = 100ms; // a pause must not look like a dead peer
+  opts.ping_timeout = 100ms;
+  auto ws = start(opts);
+  expect_open();
+  for (int i = 0; i < 10; ++i)
+    ws->send_text("!big 500");
+  self->receive([](ws_frames_atom) {},
+                caf::after(5s) >> [] { CAF_FAIL("no ws_frames within 5s"); });
+  // Two messages reach the limit; nothing more is read until they are
+  // taken, however long we wait (here: longer than the ping timeout).
+  std::this_thread::sleep_for(400ms);
+  std::vector<ws_message> got;
+  CAF_CHECK_EQUAL(ws->take_frames(got), 2u);
+  // Taking them resumes reading; the rest arrives in later batches.
+  for (int round = 0; round < 20 && got.size() < 10; ++round)
+    self->receive([&](ws_frames_atom) { ws->take_frames(got); },
+                  [](ws_closed_atom, const ws_close_info& x) {
+                    CAF_FAIL("closed while paused: " << x.error);
+                  },
+                  caf::after(5s) >> [] { CAF_FAIL("reading did not resume"); });
+  CAF_CHECK_EQUAL(got.size(), 10u);
+  for (auto& msg : got)
+    CAF_CHECK_EQUAL(msg.payload.size(), 500u);
+  ws->close(1000, "bye");
+  self->receive([](ws_closed_atom, const ws_close_info& x) {
+                  CAF_CHECK_EQUAL(x.code, 1000);
+                },
+                caf::after(5s) >> [] { CAF_FAIL("no ws_closed"); });
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
