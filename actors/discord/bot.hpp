@@ -8,14 +8,15 @@
 //           ├── connection WS session, decode, dispatch, resume state
 //           └── heartbeat  jittered first beat, ACK tracking, zombie exit
 //
-// A fatal reason anywhere below (a rejected token, disallowed intents, a
-// budget that cannot cover the shards) parks the whole bot with it.
+// identify_queue and shards are the shared gateway machinery
+// (actors/gateway); Discord brings its dialect and its REST sender. A fatal
+// reason anywhere below (a rejected token, disallowed intents, a budget
+// that cannot cover the shards) parks the whole bot with it.
 
 #pragma once
 
 #include <vector>
 
-#include "actors/discord/bot_state.hpp"
 #include "actors/runtime.hpp"
 #include "config/config.hpp"
 #include "supervision/child_spec.hpp"
@@ -29,13 +30,6 @@ supervision::child_spec bot_spec(runtime_ptr rt,
 supervision::child_spec webhook_spec(runtime_ptr rt,
                                      const config::tether_config& cfg,
                                      const config::platform_entry& entry);
-
-/// The one_for_all unit `shard:N` (connection + heartbeat) of a bot whose
-/// node path is `bot_path`.
-supervision::child_spec shard_unit(runtime_ptr rt, std::shared_ptr<bot_state> bot,
-                                   uint32_t shard,
-                                   const config::tether_config& cfg,
-                                   const std::string& bot_path);
 
 /// Checks what only the Discord layer knows (intent names); each error is
 /// `FILE:LINE:COL: key.path: message` like the loader's.

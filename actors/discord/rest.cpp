@@ -266,10 +266,12 @@ std::string webhook_path(const std::string& url) {
 } // namespace
 
 caf::actor spawn_bot_rest(caf::local_actor* parent, runtime_ptr rt,
-                          bot_ptr bot, std::string path) {
-  auto& cfg = bot->settings();
+                          std::string name,
+                          const config::discord_settings& cfg,
+                          std::shared_ptr<net::http_client> http,
+                          std::string path) {
   rest_target target;
-  target.name = "discord:" + bot->name();
+  target.name = "discord:" + name;
   target.path = path;
   target.headers = {{"Authorization", "Bot " + cfg.token.reveal()},
                     {"User-Agent", user_agent(TETHER_VERSION)},
@@ -300,7 +302,7 @@ caf::actor spawn_bot_rest(caf::local_actor* parent, runtime_ptr rt,
   };
   auto key = "sender:" + target.name;
   return rt->directory().register_actor(
-    key, parent->system().spawn(rest, rt, std::move(target), bot->http()));
+    key, parent->system().spawn(rest, rt, std::move(target), std::move(http)));
 }
 
 caf::actor spawn_webhook_rest(caf::local_actor* parent, runtime_ptr rt,

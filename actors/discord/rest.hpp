@@ -12,7 +12,6 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
-#include "actors/discord/bot_state.hpp"
 #include "actors/runtime.hpp"
 #include "config/config.hpp"
 
@@ -24,7 +23,10 @@ namespace tether::discord {
 
 /// The sender of a gateway bot (`platforms/discord:NAME/rest`).
 caf::actor spawn_bot_rest(caf::local_actor* parent, runtime_ptr rt,
-                          bot_ptr bot, std::string path);
+                          std::string name,
+                          const config::discord_settings& settings,
+                          std::shared_ptr<net::http_client> http,
+                          std::string path);
 
 /// The whole `discord_webhook` platform: a sender to one webhook. A 404
 /// parks it ("stop using that webhook").

@@ -1,46 +1,14 @@
-// Atoms and message types of the Discord actors.
+// The Discord actors use the gateway atoms (actors/gateway/type_ids.hpp);
+// the REST sender's pump and completion atoms live there too, since every
+// REST sender shares them.
 
 #pragma once
 
-#include <cstdint>
-#include <string>
+#include "actors/gateway/type_ids.hpp"
 
-#include <caf/allowed_unsafe_message_type.hpp>
-#include <caf/type_id.hpp>
+namespace tether::discord {
 
-#include "actors/type_ids.hpp"
-#include "protocols/net/http_client.hpp"
+using gateway::http_done_atom;
+using gateway::pump_atom;
 
-CAF_BEGIN_TYPE_ID_BLOCK(tether_discord, caf::id_block::tether_actors::end)
-
-  /// heartbeat -> connection (caf::actor): here I am.
-  CAF_ADD_ATOM(tether_discord, tether::discord, hb_hello_atom, "hbhello")
-  /// connection -> heartbeat (int64_t interval in ms): Hello arrived.
-  CAF_ADD_ATOM(tether_discord, tether::discord, hb_start_atom, "hbstart")
-  /// heartbeat -> connection: send op 1 now.
-  CAF_ADD_ATOM(tether_discord, tether::discord, hb_send_atom, "hbsend")
-  /// connection -> heartbeat: op 11 arrived.
-  CAF_ADD_ATOM(tether_discord, tether::discord, hb_ack_atom, "hback")
-  /// connection -> heartbeat: the gateway asked for a beat (op 1).
-  CAF_ADD_ATOM(tether_discord, tether::discord, hb_now_atom, "hbnow")
-  /// heartbeat -> itself (uint64_t generation).
-  CAF_ADD_ATOM(tether_discord, tether::discord, hb_tick_atom, "hbtick")
-  /// connection -> identify_queue (request, uint32_t shard) -> ok.
-  CAF_ADD_ATOM(tether_discord, tether::discord, identify_atom, "identify")
-  /// identify_queue -> itself: grant waiting identifies that are due.
-  CAF_ADD_ATOM(tether_discord, tether::discord, grant_atom, "grant")
-  /// identify_queue -> itself: the GET /gateway/bot answer.
-  CAF_ADD_ATOM(tether_discord, tether::discord, gateway_bot_atom, "gwbot")
-  /// connection timers (uint64_t generation).
-  CAF_ADD_ATOM(tether_discord, tether::discord, deadline_atom, "deadline")
-  /// connection -> itself after op 9 false (uint64_t generation).
-  CAF_ADD_ATOM(tether_discord, tether::discord, reidentify_atom, "reident")
-  /// rest -> itself: send what is due.
-  CAF_ADD_ATOM(tether_discord, tether::discord, pump_atom, "pump")
-  /// rest -> itself (uint64_t request id, http_response): a request ended.
-  CAF_ADD_ATOM(tether_discord, tether::discord, http_done_atom, "httpdone")
-
-CAF_END_TYPE_ID_BLOCK(tether_discord)
-
-// Responses only travel inside this process.
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tether::net::http_response)
+} // namespace tether::discord

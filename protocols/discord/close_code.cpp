@@ -62,13 +62,4 @@ std::string_view close_code_name(int code) {
   }
 }
 
-std::string_view to_string(close_action x) {
-  switch (x) {
-    case close_action::resume: return "resume";
-    case close_action::reidentify: return "reidentify";
-    case close_action::fatal: return "fatal";
-  }
-  return "?";
-}
-
 } // namespace tether::discord

@@ -5,16 +5,13 @@
 
 #include <string_view>
 
+#include "protocols/gateway/close_action.hpp"
+
 namespace tether::discord {
 
-enum class close_action {
-  /// Reconnect to resume_gateway_url and send Resume.
-  resume,
-  /// The session is gone: reconnect and Identify again.
-  reidentify,
-  /// Reconnecting cannot help (bad token, shard, version or intents).
-  fatal,
-};
+/// resume (to resume_gateway_url), reidentify or fatal.
+using gateway::close_action;
+using gateway::to_string;
 
 /// Pass -1 when the connection ended without a close frame.
 close_action classify_close(int code);
@@ -22,7 +19,5 @@ close_action classify_close(int code);
 /// Short lowercase meaning, e.g. "authentication failed" for 4004;
 /// "unknown close code" when we do not know it.
 std::string_view close_code_name(int code);
-
-std::string_view to_string(close_action x);
 
 } // namespace tether::discord

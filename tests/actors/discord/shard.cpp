@@ -5,12 +5,14 @@
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
-#include "actors/discord/bot.hpp"
-#include "actors/discord/type_ids.hpp"
+#include "actors/discord/dialect.hpp"
+#include "actors/gateway/bot_state.hpp"
+#include "actors/gateway/shards.hpp"
+#include "actors/gateway/type_ids.hpp"
 #include "protocols/net/ws_session.hpp"
 
 using namespace tether;
-using namespace tether::discord;
+using namespace tether::gateway;
 using namespace tether::supervision;
 using namespace std::chrono_literals;
 using json = nlohmann::json;
@@ -108,7 +110,9 @@ struct fixture : tether::test::supervision_fixture {
     rt = std::make_shared<runtime>(sys, io, cfg);
     auto settings = std::get<config::discord_settings>(
       cfg->platforms[0].settings);
-    bot = std::make_shared<bot_state>("main", settings, "");
+    bot = std::make_shared<bot_state>(
+      "main", discord::gateway_settings_of(settings),
+      discord::dialect_factory("main", settings), "");
     bot->plan(shard_plan{1, 0, 0, 1, "ws://gateway.test"});
     bot->sessions([this](caf::actor_addr owner, const net::ws_options& opts) {
       auto s = std::make_shared<recording_session>(opts);

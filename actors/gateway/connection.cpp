@@ -1,27 +1,24 @@
-#include "actors/discord/connection.hpp"
+#include "actors/gateway/connection.hpp"
 
 #include <chrono>
 #include <random>
-#include <unordered_set>
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
-#include "actors/discord/errors.hpp"
-#include "actors/discord/type_ids.hpp"
+#include "actors/gateway/dialect.hpp"
+#include "actors/gateway/errors.hpp"
+#include "actors/gateway/type_ids.hpp"
 #include "config/logging.hpp"
-#include "protocols/discord/close_code.hpp"
 #include "protocols/discord/gateway.hpp"
-#include "protocols/discord/intents.hpp"
-#include "protocols/discord/message.hpp"
 #include "protocols/discord/send_limiter.hpp"
 #include "protocols/discord/zlib_stream.hpp"
 #include "protocols/net/ws_session.hpp"
 #include "supervision/reason.hpp"
 #include "supervision/supervisor.hpp"
 
-namespace tether::discord {
+namespace tether::gateway {
 
 namespace {
 
@@ -37,8 +34,19 @@ constexpr int max_bad_frames = 10;
 
 enum class phase { connecting, hello, identifying, resuming, ready };
 
+// The envelope ({op, d, s, t}), Hello, op 9, the zlib-stream inflater and
+// the gateway send limiter are the same for every Discord-shaped gateway.
+using discord::gateway_frame;
+using discord::opcode;
+using discord::parse_frame;
+using discord::parse_hello;
+using discord::parse_invalid_session;
+using discord::send_limiter;
+using discord::zlib_stream;
+
 struct connection_state {
   std::shared_ptr<net::ws_session> ws;
+  std::unique_ptr<dialect> dia;
   std::shared_ptr<session_slot> slot;
   std::unique_ptr<zlib_stream> zlib;
   std::unique_ptr<send_limiter> limiter;
@@ -54,13 +62,9 @@ struct connection_state {
   // Reused between batches (keeps its capacity).
   std::vector<net::ws_message> batch;
   uint64_t dispatches = 0;
-  // Guilds this shard serves (GUILD_CREATE minus GUILD_DELETE), and those
-  // in an outage (GUILD_DELETE with unavailable).
-  std::unordered_set<std::string> guilds;
-  std::unordered_set<std::string> unavailable_guilds;
   uint64_t messages = 0;
   std::minstd_rand rng{std::random_device{}()};
-  static inline const char* name = "discord.connection";
+  static inline const char* name = "gateway.connection";
 };
 
 using self_ptr = caf::stateful_actor<connection_state>*;
@@ -82,6 +86,7 @@ public:
     auto& st = self_->state;
     auto& cfg = bot_->settings();
     st.slot = bot_->slot(shard_);
+    st.dia = bot_->make_dialect();
     auto plan = bot_->plan();
     auto session = st.slot->get();
     std::string url = plan ? plan->gateway_url : cfg.gateway_url;
@@ -90,7 +95,7 @@ public:
     if (cfg.compress)
       st.zlib = std::make_unique<zlib_stream>();
     net::ws_options opts;
-    opts.url = gateway_query_url(url, cfg.compress);
+    opts.url = st.dia->connect_url(url, cfg.compress);
     auto timeout = std::chrono::duration_cast<milliseconds>(
       cfg.connect_timeout);
     opts.connect_timeout = timeout;
@@ -99,7 +104,7 @@ public:
       cfg.ping_interval);
     opts.ping_timeout = std::chrono::duration_cast<milliseconds>(
       cfg.ping_timeout);
-    opts.user_agent = "DiscordBot (tether, " TETHER_VERSION ")";
+    opts.user_agent = cfg.user_agent;
     opts.batch = true;
     opts.tls.ca_file = cfg.ca_file;
     if (auto factory = bot_->sessions())
@@ -130,7 +135,7 @@ public:
       inflated = st.zlib->push(payload, &error);
       if (!error.empty())
         // The shared inflate context is broken for good: reconnect.
-        return fail(caf::make_error(discord_errc::bad_frames,
+        return fail(caf::make_error(gateway_errc::bad_frames,
                                     "zlib-stream: " + error));
       if (!inflated)
         return; // the rest of the message comes in later frames
@@ -165,12 +170,12 @@ public:
     if (st.done)
       return;
     auto what = describe_close(info);
-    switch (classify_close(info.code)) {
+    switch (st.dia->classify_close(info.code)) {
       case close_action::fatal:
         log(level::err, "fatal_close", {{"close", what}});
         st.done = true;
-        self_->quit(supervision::make_fatal("discord closed the gateway: "
-                                            + what));
+        self_->quit(supervision::make_fatal(
+          bot_->settings().platform + " closed the gateway: " + what));
         return;
       case close_action::reidentify:
         st.slot->clear();
@@ -185,7 +190,7 @@ public:
           }
         break;
     }
-    fail(caf::make_error(discord_errc::gateway_closed, what));
+    fail(caf::make_error(gateway_errc::gateway_closed, what));
   }
 
   // -- protocol ----------------------------------------------------------------
@@ -213,7 +218,7 @@ public:
         return;
       case opcode::reconnect:
         log(level::info, "reconnect_requested");
-        fail(caf::make_error(discord_errc::reconnect_requested));
+        fail(caf::make_error(gateway_errc::reconnect_requested));
         return;
       case opcode::invalid_session:
         on_invalid_session(frame.d);
@@ -233,9 +238,12 @@ public:
     if (st.heartbeat)
       self_->send(st.heartbeat, hb_start_atom::value, *st.hello_interval);
     if (auto session = st.slot->get()) {
+      auto frame = st.dia->resume(*session);
+      if (!frame)
+        return fail(caf::make_error(gateway_errc::gateway_unavailable,
+                                    "no access token to resume with"));
       st.ph = phase::resuming;
-      send(make_resume(bot_->settings().token.reveal(), session->session_id,
-                       session->seq));
+      send(std::move(*frame));
       arm_deadline(bot_->settings().connect_timeout);
       log(level::info, "resuming", {{"seq", std::to_string(session->seq)}});
     } else {
@@ -251,7 +259,7 @@ public:
     ++st.generation; // no deadline while queued; the request has one
     auto queue = bot_->identify_queue();
     if (!queue)
-      return fail(caf::make_error(discord_errc::gateway_unavailable,
+      return fail(caf::make_error(gateway_errc::gateway_unavailable,
                                   "identify queue not running"));
     auto plan = bot_->plan();
     auto per_bucket = plan ? plan->count / std::max(1, plan->max_concurrency)
@@ -273,12 +281,11 @@ public:
   void send_identify() {
     auto& cfg = bot_->settings();
     auto plan = bot_->plan();
-    identify_params params;
-    params.token = cfg.token.reveal();
-    params.intents = intents_of(cfg.intents, nullptr);
-    params.shard_id = shard_;
-    params.shard_count = plan ? plan->count : 1;
-    send(make_identify(params));
+    auto frame = self_->state.dia->identify(shard_, plan ? plan->count : 1);
+    if (!frame)
+      return fail(caf::make_error(gateway_errc::gateway_unavailable,
+                                  "no access token to identify with"));
+    send(std::move(*frame));
     arm_deadline(cfg.connect_timeout);
     log(level::info, "identify");
   }
@@ -289,7 +296,7 @@ public:
     log(level::warn, "invalid_session",
         {{"resumable", resumable ? "true" : "false"}});
     if (resumable)
-      return fail(caf::make_error(discord_errc::session_invalidated));
+      return fail(caf::make_error(gateway_errc::session_invalidated));
     // Discord asks for a new connection and a fresh Identify; waiting 1-5 s
     // first keeps a crowd of shards from identifying in lockstep.
     st.slot->clear();
@@ -301,75 +308,41 @@ public:
 
   void on_reidentify(uint64_t generation) {
     if (generation == self_->state.generation)
-      fail(caf::make_error(discord_errc::session_invalidated,
+      fail(caf::make_error(gateway_errc::session_invalidated,
                            "not resumable"));
   }
 
   void on_dispatch(gateway_frame& frame) {
     auto& st = self_->state;
     ++st.dispatches;
-    if (frame.t == "MESSAGE_CREATE") {
-      std::string error;
-      auto msg = convert_message_create(frame.d, bot_->name(),
-                                        bot_->user_id(), &error);
-      if (!msg)
-        return bad_frame("MESSAGE_CREATE: " + error);
-      // The bot's own messages come back as events too.
-      if (msg->sender.id == bot_->user_id())
-        return;
-      ++st.messages;
-      if (auto router = rt_->directory().get("core/router"))
-        self_->send(router, inbound_atom::value, std::move(*msg));
-      else
-        log(level::warn, "router_down", {{"id", msg->id}});
-    } else if (frame.t == "READY") {
-      auto info = parse_ready(frame.d);
+    if (frame.t == "READY") {
+      auto info = st.dia->ready(frame.d);
       if (!info)
         return bad_frame("READY without session_id");
-      st.slot->set({info->session_id, st.seq.value_or(0),
-                    info->resume_gateway_url});
+      st.slot->set({info->session_id, st.seq.value_or(0), info->resume_url});
       bot_->user_id(info->user_id);
       std::string error;
       if (!bot_->save(&error))
         log(level::warn, "session_not_saved", {{"error", error}});
       became_ready("ready");
-    } else if (frame.t == "RESUMED") {
-      became_ready("resumed");
-    } else {
-      on_other_dispatch(frame);
-    }
-  }
-
-  void on_other_dispatch(gateway_frame& frame) {
-    auto& st = self_->state;
-    if (frame.t == "GUILD_CREATE" || frame.t == "GUILD_DELETE") {
-      auto ids = parse_dispatch_ids(frame.d);
-      if (!ids || ids->id.empty())
-        return bad_frame(frame.t + " without id");
-      if (frame.t == "GUILD_CREATE") {
-        st.guilds.insert(ids->id);
-        st.unavailable_guilds.erase(ids->id);
-      } else if (ids->unavailable) {
-        st.unavailable_guilds.insert(ids->id);
-      } else {
-        // Removed from the guild (kicked, left, guild deleted).
-        st.guilds.erase(ids->id);
-        st.unavailable_guilds.erase(ids->id);
-      }
-      log(level::debug, "guilds",
-          {{"event", frame.t},
-           {"guild", ids->id},
-           {"count", std::to_string(st.guilds.size())},
-           {"unavailable", std::to_string(st.unavailable_guilds.size())}});
-    }
-    if (!wants(frame.t))
       return;
-    auto msg = convert_dispatch(frame.t, frame.d, bot_->name(),
-                                bot_->user_id());
-    if (!msg)
-      return bad_frame(frame.t + ": d is not an object");
+    }
+    if (frame.t == "RESUMED") {
+      became_ready("resumed");
+      return;
+    }
+    auto result = st.dia->dispatch(frame.t, frame.d, bot_->user_id(),
+                                   wants(frame.t));
+    if (!result.error.empty())
+      return bad_frame(frame.t + ": " + result.error);
+    if (!result.route)
+      return;
+    if (result.route->type == "message")
+      ++st.messages;
     if (auto router = rt_->directory().get("core/router"))
-      self_->send(router, inbound_atom::value, std::move(*msg));
+      self_->send(router, inbound_atom::value, std::move(*result.route));
+    else
+      log(level::warn, "router_down", {{"id", result.route->id}});
   }
 
   bool wants(const std::string& t) const {
@@ -403,7 +376,7 @@ public:
     auto& st = self_->state;
     if (st.limiter)
       st.limiter->try_acquire(std::chrono::steady_clock::now(), true);
-    st.ws->send_text(make_heartbeat(st.seq));
+    st.ws->send_text(st.dia->heartbeat(st.seq));
   }
 
   // -- deadlines ---------------------------------------------------------------
@@ -420,11 +393,11 @@ public:
     switch (st.ph) {
       case phase::connecting:
       case phase::hello:
-        fail(caf::make_error(discord_errc::hello_timeout));
+        fail(caf::make_error(gateway_errc::hello_timeout));
         return;
       case phase::identifying:
       case phase::resuming:
-        fail(caf::make_error(discord_errc::ready_timeout));
+        fail(caf::make_error(gateway_errc::ready_timeout));
         return;
       case phase::ready:
         return;
@@ -449,7 +422,7 @@ private:
     ++st.bad_frames;
     log(level::warn, "bad_frame", {{"error", why}});
     if (st.bad_frames >= max_bad_frames)
-      fail(caf::make_error(discord_errc::bad_frames, why));
+      fail(caf::make_error(gateway_errc::bad_frames, why));
   }
 
   void fail(const caf::error& reason) {
@@ -461,7 +434,7 @@ private:
     std::string out;
     if (info.code >= 0) {
       out = std::to_string(info.code) + " ("
-            + std::string{close_code_name(info.code)} + ")";
+            + self_->state.dia->close_name(info.code) + ")";
       if (!info.reason.empty())
         out += " " + info.reason;
     } else {
@@ -475,7 +448,7 @@ private:
   void log(level lvl, std::string_view event,
            std::vector<logging::field> fields = {}) {
     fields.insert(fields.begin(), {"path", path_});
-    logging::log(lvl, "discord", event, fields);
+    logging::log(lvl, bot_->settings().platform, event, fields);
   }
 
   self_ptr self_;
@@ -520,4 +493,4 @@ caf::actor spawn_connection(caf::local_actor* parent, runtime_ptr rt,
                                 caf::actor_cast<caf::actor>(parent));
 }
 
-} // namespace tether::discord
+} // namespace tether::gateway

@@ -1,4 +1,4 @@
-#include "actors/discord/heartbeat.hpp"
+#include "actors/gateway/heartbeat.hpp"
 
 #include <chrono>
 #include <random>
@@ -7,10 +7,10 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
-#include "actors/discord/errors.hpp"
-#include "actors/discord/type_ids.hpp"
+#include "actors/gateway/errors.hpp"
+#include "actors/gateway/type_ids.hpp"
 
-namespace tether::discord {
+namespace tether::gateway {
 
 namespace {
 
@@ -25,7 +25,7 @@ struct heartbeat_state {
   caf::actor_clock::time_point sent_at;
   milliseconds last_rtt{-1};
   std::minstd_rand rng{std::random_device{}()};
-  static inline const char* name = "discord.heartbeat";
+  static inline const char* name = "gateway.heartbeat";
 };
 
 caf::behavior heartbeat(caf::stateful_actor<heartbeat_state>* self,
@@ -54,7 +54,7 @@ caf::behavior heartbeat(caf::stateful_actor<heartbeat_state>* self,
       if (generation != st.generation)
         return;
       if (st.awaiting_ack) {
-        self->quit(caf::make_error(discord_errc::zombie,
+        self->quit(caf::make_error(gateway_errc::zombie,
                                    "no heartbeat ACK within "
                                      + std::to_string(st.interval.count())
                                      + "ms"));
@@ -81,4 +81,4 @@ caf::actor spawn_heartbeat(caf::local_actor* parent, caf::actor connection) {
   return parent->system().spawn(heartbeat, std::move(connection));
 }
 
-} // namespace tether::discord
+} // namespace tether::gateway

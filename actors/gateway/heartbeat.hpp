@@ -8,9 +8,9 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
-namespace tether::discord {
+namespace tether::gateway {
 
 /// `connection` is the shard's connection actor (started just before).
 caf::actor spawn_heartbeat(caf::local_actor* parent, caf::actor connection);
 
-} // namespace tether::discord
+} // namespace tether::gateway

@@ -1,4 +1,6 @@
-#include "actors/discord/bot_state.hpp"
+#include "actors/gateway/bot_state.hpp"
+
+#include "actors/gateway/dialect.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -7,7 +9,15 @@
 #include <caf/actor_cast.hpp>
 #include <nlohmann/json.hpp>
 
-namespace tether::discord {
+namespace tether::gateway {
+
+dialect::~dialect() {
+  // nop
+}
+
+std::unique_ptr<dialect> bot_state::make_dialect() const {
+  return dialects_();
+}
 
 std::optional<session_info> session_slot::get() const {
   std::lock_guard<std::mutex> guard{mtx_};
@@ -31,10 +41,11 @@ void session_slot::clear() {
   seq_.store(0, std::memory_order_relaxed);
 }
 
-bot_state::bot_state(std::string name, config::discord_settings settings,
-                     std::string state_file)
+bot_state::bot_state(std::string name, gateway_settings settings,
+                     dialect_factory dialects, std::string state_file)
   : name_(std::move(name)),
     settings_(std::move(settings)),
+    dialects_(std::move(dialects)),
     state_file_(std::move(state_file)) {
   // nop
 }
@@ -172,4 +183,4 @@ std::shared_ptr<net::http_client> bot_state::http() const {
   return http_;
 }
 
-} // namespace tether::discord
+} // namespace tether::gateway

@@ -12,11 +12,11 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
-#include "actors/discord/bot_state.hpp"
+#include "actors/gateway/bot_state.hpp"
 #include "actors/runtime.hpp"
 #include "supervision/child_spec.hpp"
 
-namespace tether::discord {
+namespace tether::gateway {
 
 using shard_spec_factory = std::function<supervision::child_spec(uint32_t)>;
 
@@ -24,4 +24,4 @@ caf::actor spawn_identify_queue(caf::local_actor* parent, runtime_ptr rt,
                                 bot_ptr bot, std::string path,
                                 shard_spec_factory make_shard);
 
-} // namespace tether::discord
+} // namespace tether::gateway

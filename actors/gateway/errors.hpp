@@ -1,5 +1,5 @@
-// Exit reasons of the Discord actors. Fatal ones (rejected token,
-// disallowed intents) are made with supervision::make_fatal instead.
+// Exit reasons of the gateway actors (Discord, QQ). Fatal ones (rejected
+// token, disallowed intents) are made with supervision::make_fatal instead.
 
 #pragma once
 
@@ -10,9 +10,9 @@
 #include <caf/make_message.hpp>
 #include <caf/message.hpp>
 
-namespace tether::discord {
+namespace tether::gateway {
 
-enum class discord_errc : uint8_t {
+enum class gateway_errc : uint8_t {
   none = 0,
   /// No heartbeat ACK between two heartbeats: the connection is a zombie.
   zombie,
@@ -32,11 +32,11 @@ enum class discord_errc : uint8_t {
   gateway_unavailable,
 };
 
-std::string to_string(discord_errc x);
+std::string to_string(gateway_errc x);
 
 /// Lets supervision::describe() print these reasons by name.
 void register_error_category();
 
-} // namespace tether::discord
+} // namespace tether::gateway
 
-CAF_ERROR_CODE_ENUM(tether::discord::discord_errc, "discord")
+CAF_ERROR_CODE_ENUM(tether::gateway::gateway_errc, "gateway")

@@ -1,4 +1,4 @@
-#include "actors/discord/identify_queue.hpp"
+#include "actors/gateway/identify_queue.hpp"
 
 #include <chrono>
 #include <deque>
@@ -9,25 +9,25 @@
 #include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
 
-#include "actors/discord/errors.hpp"
-#include "actors/discord/type_ids.hpp"
+#include "actors/gateway/dialect.hpp"
+#include "actors/gateway/errors.hpp"
+#include "actors/gateway/type_ids.hpp"
 #include "config/logging.hpp"
 #include "protocols/discord/gateway.hpp"
-#include "protocols/discord/rest_message.hpp"
 #include "protocols/discord/sharding.hpp"
 #include "protocols/net/http_client.hpp"
 #include "supervision/reason.hpp"
 
-namespace tether::discord {
+namespace tether::gateway {
 
 namespace {
 
 using level = spdlog::level::level_enum;
 using time_point = caf::actor_clock::time_point;
 
-// Discord allows one identify per bucket per 5 s; a little margin keeps
-// clock skew from producing an op 9.
-constexpr auto identify_spacing = std::chrono::milliseconds{5250};
+// How often to ask for the plan again while the dialect cannot make the
+// request yet (QQ: no access token so far).
+constexpr auto plan_retry = std::chrono::seconds{1};
 
 struct waiting {
   uint32_t shard;
@@ -42,15 +42,15 @@ struct identify_queue_state {
   std::map<uint32_t, std::deque<waiting>> queues;
   // The earliest pending grant timer; extra timers only cause a re-check.
   std::optional<time_point> grant_at;
-  static inline const char* name = "discord.identify_queue";
+  static inline const char* name = "gateway.identify_queue";
 };
 
 using self_ptr = caf::stateful_actor<identify_queue_state>*;
 
-void log(const std::string& path, level lvl, std::string_view event,
-         std::vector<logging::field> fields = {}) {
+void log(const bot_ptr& bot, const std::string& path, level lvl,
+         std::string_view event, std::vector<logging::field> fields = {}) {
   fields.insert(fields.begin(), {"path", path});
-  logging::log(lvl, "discord", event, fields);
+  logging::log(lvl, bot->settings().platform, event, fields);
 }
 
 caf::behavior identify_queue(self_ptr self, runtime_ptr rt, bot_ptr bot,
@@ -61,18 +61,23 @@ caf::behavior identify_queue(self_ptr self, runtime_ptr rt, bot_ptr bot,
   self->attach_functor([bot, path] {
     std::string error;
     if (!bot->save(&error))
-      log(path, level::warn, "session_not_saved", {{"error", error}});
+      log(bot, path, level::warn, "session_not_saved", {{"error", error}});
   });
-  net::http_request req;
-  req.url = cfg.api_base + "/gateway/bot";
-  req.headers = {{"Authorization", "Bot " + cfg.token.reveal()},
-                 {"User-Agent", user_agent(TETHER_VERSION)}};
-  req.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
-    cfg.request_timeout);
-  auto me = caf::actor_cast<caf::actor>(self);
-  bot->http()->request(req, [me](net::http_response resp) {
-    caf::anon_send(me, gateway_bot_atom::value, std::move(resp));
-  });
+  auto dia = std::shared_ptr<dialect>{bot->make_dialect()};
+  auto ask_plan = [=] {
+    auto req = dia->plan_request();
+    if (!req) {
+      self->delayed_send(self, plan_retry, gateway_bot_atom::value);
+      return;
+    }
+    req->timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+      cfg.request_timeout);
+    auto me = caf::actor_cast<caf::actor>(self);
+    bot->http()->request(*req, [me](net::http_response resp) {
+      caf::anon_send(me, gateway_bot_atom::value, std::move(resp));
+    });
+  };
+  ask_plan();
   // Grants every waiter whose bucket is free; re-arms for the rest.
   auto grant_due = [=] {
     auto& st = self->state;
@@ -88,8 +93,8 @@ caf::behavior identify_queue(self_ptr self, runtime_ptr rt, bot_ptr bot,
           continue;
         }
         --st.remaining;
-        at = now + identify_spacing;
-        log(path, level::info, "identify_granted",
+        at = now + cfg.identify_spacing;
+        log(bot, path, level::info, "identify_granted",
             {{"shard", std::to_string(queue.front().shard)},
              {"remaining_today", std::to_string(st.remaining)}});
         queue.front().rp.deliver(caf::ok_atom::value);
@@ -104,6 +109,7 @@ caf::behavior identify_queue(self_ptr self, runtime_ptr rt, bot_ptr bot,
     }
   };
   return {
+    [=](gateway_bot_atom) { ask_plan(); },
     [=](gateway_bot_atom, net::http_response& resp) {
       auto& st = self->state;
       if (!resp.error.empty() || resp.status != 200) {
@@ -113,12 +119,12 @@ caf::behavior identify_queue(self_ptr self, runtime_ptr rt, bot_ptr bot,
         if (resp.status == 401)
           self->quit(supervision::make_fatal(why + ": the token was rejected"));
         else
-          self->quit(caf::make_error(discord_errc::gateway_unavailable, why));
+          self->quit(caf::make_error(gateway_errc::gateway_unavailable, why));
         return;
       }
-      auto info = parse_gateway_bot(resp.body);
+      auto info = discord::parse_gateway_bot(resp.body);
       if (!info) {
-        self->quit(caf::make_error(discord_errc::gateway_unavailable,
+        self->quit(caf::make_error(gateway_errc::gateway_unavailable,
                                    "GET /gateway/bot: unexpected body"));
         return;
       }
@@ -141,7 +147,7 @@ caf::behavior identify_queue(self_ptr self, runtime_ptr rt, bot_ptr bot,
           ++to_identify;
       st.remaining = info->limit.remaining;
       st.max_concurrency = plan.max_concurrency;
-      log(path, level::info, "gateway_plan",
+      log(bot, path, level::info, "gateway_plan",
           {{"shards", std::to_string(plan.count)},
            {"ids", std::to_string(plan.first) + "-"
                      + std::to_string(plan.last)},
@@ -172,7 +178,7 @@ caf::behavior identify_queue(self_ptr self, runtime_ptr rt, bot_ptr bot,
     [=](identify_atom, uint32_t shard) -> caf::result<caf::ok_atom> {
       auto& st = self->state;
       auto rp = self->make_response_promise<caf::ok_atom>();
-      auto bucket = identify_bucket(shard,
+      auto bucket = discord::identify_bucket(shard,
                                     static_cast<uint32_t>(st.max_concurrency));
       st.queues[bucket].push_back({shard, rp});
       grant_due();
@@ -196,4 +202,4 @@ caf::actor spawn_identify_queue(caf::local_actor* parent, runtime_ptr rt,
                                 std::move(path), std::move(make_shard));
 }
 
-} // namespace tether::discord
+} // namespace tether::gateway

@@ -1,10 +1,12 @@
-// What one Discord bot keeps across the restarts of its actors: resume
-// state per shard (saved to disk so a restarted daemon resumes instead of
-// spending an identify), the shard plan, and the handles siblings need.
+// What one gateway bot (Discord, QQ) keeps across the restarts of its
+// actors: resume state per shard (saved to disk so a restarted daemon
+// resumes instead of spending an identify), the shard plan, the platform's
+// dialect, and the handles siblings need.
 
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -12,6 +14,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/actor_addr.hpp>
@@ -24,7 +27,39 @@ class ws_session;
 struct ws_options;
 } // namespace tether::net
 
-namespace tether::discord {
+namespace tether::gateway {
+
+class dialect;
+
+/// The gateway part of a bot's settings; each platform fills it from its
+/// own config section.
+struct gateway_settings {
+  /// Platform kind (`discord`, `qq`): log component and sender key.
+  std::string platform;
+  /// `shards: auto` takes the count from GET /gateway/bot.
+  bool shards_auto = true;
+  uint32_t shard_count = 1;
+  uint32_t shard_first = 0;
+  uint32_t shard_last = 0;
+  /// zlib-stream transport compression.
+  bool compress = false;
+  /// Empty: the URL from GET /gateway/bot.
+  std::string gateway_url;
+  config::duration ping_interval = std::chrono::seconds{15};
+  config::duration ping_timeout = std::chrono::seconds{10};
+  config::duration connect_timeout = std::chrono::seconds{15};
+  config::duration request_timeout = std::chrono::seconds{15};
+  std::string ca_file;
+  std::string user_agent = "tether";
+  /// Dispatches besides the platform's messages passed to the router.
+  std::vector<std::string> events;
+  /// Seconds between identifies of one bucket (Discord: 5).
+  std::chrono::milliseconds identify_spacing{5250};
+};
+
+/// Makes the dialect of one connection (dialects may keep per-connection
+/// state, such as the guilds a shard serves).
+using dialect_factory = std::function<std::unique_ptr<dialect>()>;
 
 /// Resume data of one shard (twilight's `Session`, Nostrum's
 /// `resume_information`).
@@ -64,16 +99,19 @@ struct shard_plan {
 class bot_state {
 public:
   /// `state_file` empty: nothing is persisted.
-  bot_state(std::string name, config::discord_settings settings,
-            std::string state_file);
+  bot_state(std::string name, gateway_settings settings,
+            dialect_factory dialects, std::string state_file);
 
   const std::string& name() const {
     return name_;
   }
 
-  const config::discord_settings& settings() const {
+  const gateway_settings& settings() const {
     return settings_;
   }
+
+  /// A new dialect for one connection.
+  std::unique_ptr<dialect> make_dialect() const;
 
   std::shared_ptr<session_slot> slot(uint32_t shard);
 
@@ -109,7 +147,8 @@ public:
 
 private:
   std::string name_;
-  config::discord_settings settings_;
+  gateway_settings settings_;
+  dialect_factory dialects_;
   std::string state_file_;
   mutable std::mutex mtx_;
   std::map<uint32_t, std::shared_ptr<session_slot>> slots_;
@@ -123,4 +162,4 @@ private:
 
 using bot_ptr = std::shared_ptr<bot_state>;
 
-} // namespace tether::discord
+} // namespace tether::gateway
