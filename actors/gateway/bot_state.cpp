@@ -93,6 +93,17 @@ bool bot_state::save(std::string* error) const {
   return true;
 }
 
+bool bot_state::save_if_due(std::chrono::steady_clock::time_point now,
+                            std::string* error) {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (last_save_ && now - *last_save_ < std::chrono::seconds{1})
+      return true;
+    last_save_ = now;
+  }
+  return save(error);
+}
+
 bool bot_state::load(std::string* error) {
   if (state_file_.empty())
     return true;

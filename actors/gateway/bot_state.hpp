@@ -119,6 +119,13 @@ public:
   /// Returns false and sets `error` on failure.
   bool save(std::string* error = nullptr) const;
 
+  /// Saves unless the last save is less than a second old. Saving on every
+  /// READY is quadratic when a thousand shards start at once; what a
+  /// skipped save misses is written by the next READY after the second or
+  /// at shutdown.
+  bool save_if_due(std::chrono::steady_clock::time_point now,
+                   std::string* error = nullptr);
+
   /// Reads what an earlier run saved; a missing file is not an error.
   bool load(std::string* error = nullptr);
 
@@ -151,6 +158,7 @@ private:
   dialect_factory dialects_;
   std::string state_file_;
   mutable std::mutex mtx_;
+  std::optional<std::chrono::steady_clock::time_point> last_save_;
   std::map<uint32_t, std::shared_ptr<session_slot>> slots_;
   std::optional<shard_plan> plan_;
   std::string user_id_;

@@ -322,7 +322,7 @@ public:
       st.slot->set({info->session_id, st.seq.value_or(0), info->resume_url});
       bot_->user_id(info->user_id);
       std::string error;
-      if (!bot_->save(&error))
+      if (!bot_->save_if_due(std::chrono::steady_clock::now(), &error))
         log(level::warn, "session_not_saved", {{"error", error}});
       became_ready("ready");
       return;
