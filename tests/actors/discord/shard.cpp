@@ -10,6 +10,7 @@
 #include "actors/gateway/shards.hpp"
 #include "actors/gateway/type_ids.hpp"
 #include "protocols/net/ws_session.hpp"
+#include "support/recording_ws_session.hpp"
 
 using namespace tether;
 using namespace tether::gateway;
@@ -19,40 +20,7 @@ using json = nlohmann::json;
 
 namespace {
 
-// Stands in for the WebSocket: records what the connection sends. The test
-// plays the gateway by sending ws_* messages to the connection.
-class recording_session : public net::ws_session {
-public:
-  explicit recording_session(net::ws_options opts) : opts(std::move(opts)) {
-    // nop
-  }
-
-  void start() override {
-    started = true;
-  }
-
-  void send_text(std::string text) override {
-    sent.push_back(std::move(text));
-  }
-
-  void send_binary(std::string bytes) override {
-    sent.push_back(std::move(bytes));
-  }
-
-  void close(uint16_t code, std::string) override {
-    close_code = code;
-  }
-
-  void abort() override {
-    aborted = true;
-  }
-
-  net::ws_options opts;
-  bool started = false;
-  bool aborted = false;
-  int close_code = -1;
-  std::vector<std::string> sent;
-};
+using recording_session = tether::test::recording_ws_session;
 
 // Grants every identify at once and counts them.
 caf::behavior fake_identify_queue(caf::event_based_actor* self,
