@@ -3,7 +3,10 @@
 #include <caf/actor_system.hpp>
 
 #include "actors/discord/bot.hpp"
+#include "actors/qq/bot.hpp"
 #include "actors/handlers/commands.hpp"
+#include "actors/mirai/client.hpp"
+#include "actors/onebot/client.hpp"
 #include "actors/router/router.hpp"
 #include "actors/sandbox/sandbox.hpp"
 
@@ -44,6 +47,12 @@ child_spec platform_spec(runtime_ptr rt, const config::tether_config& cfg,
   else if (std::holds_alternative<config::discord_webhook_settings>(
              entry.settings))
     spec = discord::webhook_spec(rt, cfg, entry);
+  else if (std::holds_alternative<config::mirai_settings>(entry.settings))
+    spec = mirai::client_spec(rt, cfg, entry);
+  else if (std::holds_alternative<config::qq_settings>(entry.settings))
+    spec = qq::bot_spec(rt, cfg, entry);
+  else if (std::holds_alternative<config::onebot_settings>(entry.settings))
+    spec = onebot::client_spec(rt, cfg, entry);
   spec.policy = cfg.policy_for("platforms/" + entry.id());
   return spec;
 }
@@ -118,7 +127,10 @@ std::vector<std::string> node_paths(const config::tether_config& cfg) {
 }
 
 std::vector<config::error> validate(const config::tether_config& cfg) {
-  return discord::validate(cfg);
+  auto errors = discord::validate(cfg);
+  for (auto& e : qq::validate(cfg))
+    errors.push_back(std::move(e));
+  return errors;
 }
 
 bool is_supervisor_path(const std::string& path) {

@@ -143,8 +143,81 @@ struct discord_webhook_settings {
   std::string ca_file;
 };
 
-using platform_settings = std::variant<sandbox_settings, discord_settings,
-                                       discord_webhook_settings>;
+/// A QQ official bot (API v2) on the gateway.
+struct qq_settings {
+  /// The bot's AppID (not a secret).
+  std::string app_id;
+  /// The AppSecret, from the environment (`${QQ_SECRET}`).
+  secret client_secret;
+  /// Intent names (PROTOCOLS.md §2.4).
+  std::vector<std::string> intents{"GUILDS", "PUBLIC_GUILD_MESSAGES",
+                                   "DIRECT_MESSAGE", "GROUP_AND_C2C_EVENT"};
+  position intents_pos;
+  bool shards_auto = true;
+  uint32_t shard_count = 1;
+  uint32_t shard_first = 0;
+  uint32_t shard_last = 0;
+  /// The sandbox API host (events only from the sandbox guild/group).
+  bool sandbox = false;
+  /// Empty: `https://api.sgroup.qq.com` (or the sandbox host).
+  std::string api_base;
+  std::string token_url = "https://bots.qq.com/app/getAppAccessToken";
+  /// Empty: the URL from GET /gateway/bot.
+  std::string gateway_url;
+  duration ping_interval = std::chrono::seconds{15};
+  duration ping_timeout = std::chrono::seconds{10};
+  duration connect_timeout = std::chrono::seconds{15};
+  duration request_timeout = std::chrono::seconds{15};
+  /// Refresh the access token this long before it expires.
+  duration token_refresh_margin = std::chrono::seconds{60};
+  std::string ca_file;
+  std::vector<std::string> events;
+};
+
+/// A QQ account behind mirai-api-http v2 (WebSocket adapter).
+struct mirai_settings {
+  /// `ws://host:port` of mirai-api-http's WebSocket adapter.
+  std::string url;
+  secret verify_key;
+  /// The bot's QQ number.
+  int64_t qq = 0;
+  /// Deadline of one command (sendGroupMessage, ...).
+  duration command_timeout = std::chrono::seconds{10};
+  duration ping_interval = std::chrono::seconds{15};
+  duration ping_timeout = std::chrono::seconds{10};
+  /// An `about` command when nothing arrived for this long; 0 disables.
+  duration idle_probe = std::chrono::seconds{60};
+  duration connect_timeout = std::chrono::seconds{10};
+  std::string ca_file;
+};
+
+/// An OneBot v11 implementation (go-cqhttp, NapCat, Lagrange, ...).
+struct onebot_settings {
+  /// `forward`: tether dials `url`; `reverse`: tether listens on `listen`
+  /// and the implementation dials in.
+  bool reverse = false;
+  /// forward: `ws://host:port` (universal endpoint at its path).
+  std::string url;
+  /// forward: use `/api` + `/event` instead of the universal endpoint.
+  bool split_endpoints = false;
+  /// Optional; sent as `Authorization: Bearer` / required from the peer.
+  secret access_token;
+  /// reverse: `host:port` to listen on and the path to accept.
+  std::string listen;
+  std::string path = "/onebot/v11/ws";
+  /// When set, the X-Self-ID a reverse connection must present.
+  int64_t self_id = 0;
+  /// Deadline of one action (send_group_msg, ...).
+  duration action_timeout = std::chrono::seconds{10};
+  duration ping_interval = std::chrono::seconds{15};
+  duration ping_timeout = std::chrono::seconds{10};
+  duration connect_timeout = std::chrono::seconds{10};
+  std::string ca_file;
+};
+
+using platform_settings =
+  std::variant<sandbox_settings, discord_settings, discord_webhook_settings,
+               qq_settings, mirai_settings, onebot_settings>;
 
 struct platform_entry {
   /// `sandbox`, `discord`, `discord_webhook`

@@ -52,8 +52,28 @@ const std::vector<std::string> supervision_keys = {"defaults", "overrides"};
 const std::vector<std::string> platform_keys = {"kind", "name", "settings",
                                                 "restart"};
 
-const std::vector<std::string> platform_kinds = {"sandbox", "discord",
-                                                 "discord_webhook"};
+const std::vector<std::string> platform_kinds = {
+  "sandbox", "discord", "discord_webhook", "qq", "mirai", "onebot",
+};
+
+const std::vector<std::string> qq_keys = {
+  "app_id",          "client_secret", "intents",        "shards",
+  "sandbox",         "api_base",      "token_url",      "gateway_url",
+  "ping_interval",   "ping_timeout",  "connect_timeout", "request_timeout",
+  "token_refresh_margin", "ca_file",  "events",
+};
+
+const std::vector<std::string> mirai_keys = {
+  "url",          "verify_key",    "qq",          "command_timeout",
+  "ping_interval", "ping_timeout", "idle_probe",  "connect_timeout",
+  "ca_file",
+};
+
+const std::vector<std::string> onebot_keys = {
+  "mode",          "url",          "split_endpoints", "access_token",
+  "listen",        "path",         "self_id",         "action_timeout",
+  "ping_interval", "ping_timeout", "connect_timeout", "ca_file",
+};
 
 const std::vector<std::string> discord_keys = {
   "token",           "intents",         "shards",
@@ -150,8 +170,12 @@ private:
   void read_platform(const node_ref& x);
   void read_sandbox(const node_ref& x, sandbox_settings& out);
   void read_discord(const node_ref& x, discord_settings& out);
-  void read_discord_shards(const node_ref& x, discord_settings& out);
   void read_discord_webhook(const node_ref& x, discord_webhook_settings& out);
+  void read_qq(const node_ref& x, qq_settings& out);
+  void read_mirai(const node_ref& x, mirai_settings& out);
+  void read_onebot(const node_ref& x, onebot_settings& out);
+  template <class Settings>
+  void read_shards(const node_ref& x, Settings& out);
   std::optional<std::string> read_url(const node_ref& x,
                                       std::initializer_list<const char*>
                                         schemes);
@@ -436,6 +460,27 @@ void loader::read_platform(const node_ref& x) {
     else
       missing(x, "settings");
     e.settings = settings;
+  } else if (e.kind == "qq") {
+    qq_settings settings;
+    if (auto v = m.get("settings"))
+      read_qq(*v, settings);
+    else
+      missing(x, "settings");
+    e.settings = settings;
+  } else if (e.kind == "mirai") {
+    mirai_settings settings;
+    if (auto v = m.get("settings"))
+      read_mirai(*v, settings);
+    else
+      missing(x, "settings");
+    e.settings = settings;
+  } else if (e.kind == "onebot") {
+    onebot_settings settings;
+    if (auto v = m.get("settings"))
+      read_onebot(*v, settings);
+    else
+      missing(x, "settings");
+    e.settings = settings;
   }
   if (auto v = m.get("restart")) e.restart = read_restart(*v);
   e.fingerprint = fingerprint(x);
@@ -506,7 +551,7 @@ void loader::read_discord(const node_ref& x, discord_settings& out) {
       if (auto name = r_.non_empty_string(item))
         out.intents.push_back(*name);
   }
-  if (auto v = m.get("shards")) read_discord_shards(*v, out);
+  if (auto v = m.get("shards")) read_shards(*v, out);
   if (auto v = m.get("compress")) {
     if (auto str = r_.choice(*v, {"zlib-stream", "none"}, "compression"))
       out.compress = *str == "zlib-stream";
@@ -542,7 +587,8 @@ void loader::read_discord(const node_ref& x, discord_settings& out) {
 }
 
 // `shards: auto`, `shards: 4`, or `shards: {count: 4, ids: 0-1}`.
-void loader::read_discord_shards(const node_ref& x, discord_settings& out) {
+template <class Settings>
+void loader::read_shards(const node_ref& x, Settings& out) {
   if (x.node.IsScalar()) {
     if (x.node.Scalar() == "auto") {
       out.shards_auto = true;
@@ -615,6 +661,150 @@ void loader::read_discord_webhook(const node_ref& x,
     if (auto b = r_.boolean(*v)) out.wait = *b;
   if (auto v = m.get("request_timeout"))
     if (auto d = r_.duration_value(*v, false)) out.request_timeout = *d;
+  if (auto v = m.get("ca_file"))
+    if (auto str = r_.string(*v)) out.ca_file = *str;
+}
+
+void loader::read_qq(const node_ref& x, qq_settings& out) {
+  map_reader m{r_, x, qq_keys};
+  if (!m.ok()) return;
+  if (auto v = m.get("app_id")) {
+    // Often written as a number; either way it is an id.
+    if (auto str = r_.non_empty_string(*v)) out.app_id = *str;
+  } else {
+    missing(x, "app_id");
+  }
+  if (auto v = m.get("client_secret")) {
+    if (auto s = r_.secret_value(*v)) {
+      if (s->empty())
+        r_.fail(*v, "must not be empty");
+      out.client_secret = std::move(*s);
+    }
+  } else {
+    missing(x, "client_secret");
+  }
+  if (auto v = m.get("intents")) {
+    out.intents.clear();
+    out.intents_pos = v->pos;
+    for (auto& item : r_.list(*v))
+      if (auto name = r_.non_empty_string(item))
+        out.intents.push_back(*name);
+  }
+  if (auto v = m.get("shards")) read_shards(*v, out);
+  if (auto v = m.get("sandbox"))
+    if (auto b = r_.boolean(*v)) out.sandbox = *b;
+  if (auto v = m.get("api_base"))
+    if (auto str = read_url(*v, {"https://", "http://"})) {
+      while (!str->empty() && str->back() == '/') str->pop_back();
+      out.api_base = *str;
+    }
+  if (auto v = m.get("token_url"))
+    if (auto str = read_url(*v, {"https://", "http://"})) out.token_url = *str;
+  if (auto v = m.get("gateway_url"))
+    if (auto str = read_url(*v, {"wss://", "ws://"})) out.gateway_url = *str;
+  if (auto v = m.get("ping_interval"))
+    if (auto d = r_.duration_value(*v, true)) out.ping_interval = *d;
+  if (auto v = m.get("ping_timeout"))
+    if (auto d = r_.duration_value(*v, false)) out.ping_timeout = *d;
+  if (auto v = m.get("connect_timeout"))
+    if (auto d = r_.duration_value(*v, false)) out.connect_timeout = *d;
+  if (auto v = m.get("request_timeout"))
+    if (auto d = r_.duration_value(*v, false)) out.request_timeout = *d;
+  if (auto v = m.get("token_refresh_margin"))
+    if (auto d = r_.duration_value(*v, true)) out.token_refresh_margin = *d;
+  if (auto v = m.get("ca_file"))
+    if (auto str = r_.string(*v)) out.ca_file = *str;
+  if (auto v = m.get("events"))
+    for (auto& item : r_.list(*v))
+      if (auto name = r_.non_empty_string(item)) out.events.push_back(*name);
+}
+
+void loader::read_mirai(const node_ref& x, mirai_settings& out) {
+  map_reader m{r_, x, mirai_keys};
+  if (!m.ok()) return;
+  if (auto v = m.get("url")) {
+    if (auto str = read_url(*v, {"ws://", "wss://"})) {
+      while (!str->empty() && str->back() == '/') str->pop_back();
+      out.url = *str;
+    }
+  } else {
+    missing(x, "url");
+  }
+  if (auto v = m.get("verify_key")) {
+    if (auto s = r_.secret_value(*v)) out.verify_key = std::move(*s);
+  } else {
+    missing(x, "verify_key");
+  }
+  if (auto v = m.get("qq")) {
+    if (auto n = r_.integer(*v, 1, std::numeric_limits<int64_t>::max()))
+      out.qq = *n;
+  } else {
+    missing(x, "qq");
+  }
+  if (auto v = m.get("command_timeout"))
+    if (auto d = r_.duration_value(*v, false)) out.command_timeout = *d;
+  if (auto v = m.get("ping_interval"))
+    if (auto d = r_.duration_value(*v, true)) out.ping_interval = *d;
+  if (auto v = m.get("ping_timeout"))
+    if (auto d = r_.duration_value(*v, false)) out.ping_timeout = *d;
+  if (auto v = m.get("idle_probe"))
+    if (auto d = r_.duration_value(*v, true)) out.idle_probe = *d;
+  if (auto v = m.get("connect_timeout"))
+    if (auto d = r_.duration_value(*v, false)) out.connect_timeout = *d;
+  if (auto v = m.get("ca_file"))
+    if (auto str = r_.string(*v)) out.ca_file = *str;
+}
+
+void loader::read_onebot(const node_ref& x, onebot_settings& out) {
+  map_reader m{r_, x, onebot_keys};
+  if (!m.ok()) return;
+  if (auto v = m.get("mode"))
+    if (auto str = r_.choice(*v, {"forward", "reverse"}, "OneBot mode"))
+      out.reverse = *str == "reverse";
+  if (auto v = m.get("url")) {
+    if (auto str = read_url(*v, {"ws://", "wss://"})) {
+      while (!str->empty() && str->back() == '/') str->pop_back();
+      out.url = *str;
+    }
+  } else if (!out.reverse) {
+    missing(x, "url");
+  }
+  if (auto v = m.get("split_endpoints"))
+    if (auto b = r_.boolean(*v)) out.split_endpoints = *b;
+  if (auto v = m.get("access_token"))
+    if (auto s = r_.secret_value(*v)) out.access_token = std::move(*s);
+  if (auto v = m.get("listen")) {
+    if (auto str = r_.non_empty_string(*v)) {
+      auto colon = str->rfind(':');
+      if (colon == std::string::npos || colon == 0
+          || str->find_first_not_of("0123456789", colon + 1)
+               != std::string::npos
+          || colon + 1 == str->size())
+        r_.fail(*v, "expected `host:port`, e.g. `127.0.0.1:6700`");
+      else
+        out.listen = *str;
+    }
+  } else if (out.reverse) {
+    missing(x, "listen");
+  }
+  if (auto v = m.get("path"))
+    if (auto str = r_.non_empty_string(*v)) {
+      if (str->front() != '/')
+        r_.fail(*v, "must start with `/`");
+      else
+        out.path = *str;
+    }
+  if (auto v = m.get("self_id"))
+    if (auto n = r_.integer(*v, 1, std::numeric_limits<int64_t>::max()))
+      out.self_id = *n;
+  if (auto v = m.get("action_timeout"))
+    if (auto d = r_.duration_value(*v, false)) out.action_timeout = *d;
+  if (auto v = m.get("ping_interval"))
+    if (auto d = r_.duration_value(*v, true)) out.ping_interval = *d;
+  if (auto v = m.get("ping_timeout"))
+    if (auto d = r_.duration_value(*v, false)) out.ping_timeout = *d;
+  if (auto v = m.get("connect_timeout"))
+    if (auto d = r_.duration_value(*v, false)) out.connect_timeout = *d;
   if (auto v = m.get("ca_file"))
     if (auto str = r_.string(*v)) out.ca_file = *str;
 }
