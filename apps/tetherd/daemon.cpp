@@ -63,14 +63,6 @@ public:
     if (cfg_->daemon.actor_threads > 0)
       sys_cfg.set("scheduler.max-threads",
                   static_cast<size_t>(cfg_->daemon.actor_threads));
-    // CAF's workers keep polling for ~25 ms after each job (100 spins,
-    // then 500 naps of 50 us) before they rest. A thousand idle shards
-    // wake them ~100 times a second, so they never rested: 20% of a core
-    // for an idle daemon. Rest after 1 ms, and nap 2 ms at rest, so a
-    // message to an idle daemon waits at most that long.
-    sys_cfg.set("work-stealing.moderate-poll-attempts", size_t{20});
-    sys_cfg.set("work-stealing.relaxed-sleep-duration",
-                caf::timespan{std::chrono::milliseconds{2}});
     sys_cfg.add_message_types<caf::id_block::tether_supervision>();
     sys_cfg.add_message_types<caf::id_block::tether_protocols>();
     sys_cfg.add_message_types<caf::id_block::tether_actors>();
