@@ -3,6 +3,10 @@
 #include <caf/actor_system.hpp>
 
 #include "actors/discord/bot.hpp"
+#include "actors/discord/interactions.hpp"
+#include "actors/feishu/app.hpp"
+#include "actors/ingress/ingress.hpp"
+#include "actors/wechat/account.hpp"
 #include "actors/qq/bot.hpp"
 #include "actors/handlers/commands.hpp"
 #include "actors/mirai/client.hpp"
@@ -53,6 +57,13 @@ child_spec platform_spec(runtime_ptr rt, const config::tether_config& cfg,
     spec = qq::bot_spec(rt, cfg, entry);
   else if (std::holds_alternative<config::onebot_settings>(entry.settings))
     spec = onebot::client_spec(rt, cfg, entry);
+  else if (std::holds_alternative<config::feishu_settings>(entry.settings))
+    spec = feishu::app_spec(rt, cfg, entry);
+  else if (std::holds_alternative<config::wechat_settings>(entry.settings))
+    spec = wechat::account_spec(rt, cfg, entry);
+  else if (std::holds_alternative<config::discord_interactions_settings>(
+             entry.settings))
+    spec = discord::interactions_spec(rt, cfg, entry);
   spec.policy = cfg.policy_for("platforms/" + entry.id());
   return spec;
 }
@@ -75,7 +86,14 @@ std::vector<child_spec> root_children(runtime_ptr rt) {
       auto cfg = rt->config();
       auto router = router_spec(rt);
       router.policy = cfg->policy_for("core/router");
-      return std::vector<child_spec>{router};
+      std::vector<child_spec> xs{router};
+      // After the router: webhook platforms dispatch to it.
+      if (ingress::has_webhooks(*cfg)) {
+        auto hooks = ingress::ingress_spec(rt);
+        hooks.policy = cfg->policy_for("core/ingress");
+        xs.push_back(std::move(hooks));
+      }
+      return xs;
     },
     node_policy(*cfg, "core"));
   result.push_back(registered(std::move(core), rt));
@@ -117,7 +135,10 @@ restart_policy node_policy(const config::tether_config& cfg,
 }
 
 std::vector<std::string> node_paths(const config::tether_config& cfg) {
-  std::vector<std::string> xs{"core", "core/router", "platforms"};
+  std::vector<std::string> xs{"core", "core/router"};
+  if (ingress::has_webhooks(cfg))
+    xs.push_back("core/ingress");
+  xs.push_back("platforms");
   for (auto& entry : cfg.platforms)
     xs.push_back("platforms/" + entry.id());
   xs.push_back("handlers");

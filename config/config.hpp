@@ -53,6 +53,25 @@ struct admin_section {
   secret token;
 };
 
+/// The HTTP server for webhook platforms (actors/ingress); it runs only
+/// when a webhook platform is configured.
+struct ingress_section {
+  /// `host:port`; an IP address (IPv6 in brackets).
+  std::string listen = "127.0.0.1:8088";
+  /// PEM certificate chain and key; both or neither (plain HTTP).
+  std::string tls_cert;
+  std::string tls_key;
+  /// Larger request bodies get 413.
+  size_t body_limit = 1048576;
+  /// Connections beyond this many are closed at once.
+  size_t max_connections = 256;
+  duration header_timeout = std::chrono::seconds{10};
+  duration body_timeout = std::chrono::seconds{10};
+  /// Requests whose signed timestamp is further than this from now are
+  /// rejected; event ids are remembered at least this long.
+  duration replay_window = std::chrono::minutes{5};
+};
+
 /// Policy fields an override may set; unset fields keep the earlier value.
 struct policy_patch {
   std::optional<size_t> max_restarts;
@@ -215,9 +234,79 @@ struct onebot_settings {
   std::string ca_file;
 };
 
+// -- webhook platforms (served by the ingress) ---------------------------------
+
+/// A Feishu/Lark self-built app receiving events over HTTP.
+struct feishu_settings {
+  std::string app_id;
+  secret app_secret;
+  secret verification_token;
+  /// Optional; when set, bodies are encrypted and signed.
+  secret encrypt_key;
+  std::string api_base = "https://open.feishu.cn";
+  /// Ingress path; default `/hooks/feishu/<name>`.
+  std::string path;
+  duration request_timeout = std::chrono::seconds{10};
+  std::string ca_file;
+};
+
+/// A WeCom (企业微信) self-built app's callback.
+struct wecom_settings {
+  std::string corp_id;
+  int64_t agent_id = 0;
+  /// The app's Secret (YAML key `secret`).
+  secret app_secret;
+  secret token;
+  secret encoding_aes_key;
+  std::string api_base = "https://qyapi.weixin.qq.com";
+  std::string path;
+  /// How long a callback waits for a passive reply before answering empty
+  /// and sending the reply through message/send.
+  duration reply_window = std::chrono::milliseconds{4000};
+  duration request_timeout = std::chrono::seconds{10};
+  std::string ca_file;
+};
+
+enum class wechat_mode { plain, compatible, safe };
+
+/// A WeChat Official Account (公众号) server URL.
+struct wechat_settings {
+  std::string app_id;
+  secret app_secret;
+  secret token;
+  /// Needed for `compatible` and `safe`.
+  secret encoding_aes_key;
+  wechat_mode mode = wechat_mode::plain;
+  std::string api_base = "https://api.weixin.qq.com";
+  std::string path;
+  /// Passive reply window; WeChat gives up after 5 s.
+  duration reply_window = std::chrono::milliseconds{4000};
+  duration request_timeout = std::chrono::seconds{10};
+  std::string ca_file;
+};
+
+/// Discord's interactions endpoint (slash commands over HTTP).
+struct discord_interactions_settings {
+  std::string application_id;
+  /// 64 hex digits from the developer portal.
+  std::string public_key;
+  std::string api_base = "https://discord.com/api/v10";
+  std::string path;
+  /// Answer inline within this long, else defer (type 5) and follow up;
+  /// Discord's limit is 3 s.
+  duration reply_window = std::chrono::milliseconds{2000};
+  duration request_timeout = std::chrono::seconds{10};
+  std::string ca_file;
+};
+
 using platform_settings =
   std::variant<sandbox_settings, discord_settings, discord_webhook_settings,
-               qq_settings, mirai_settings, onebot_settings>;
+               qq_settings, mirai_settings, onebot_settings, feishu_settings,
+               wecom_settings, wechat_settings,
+               discord_interactions_settings>;
+
+/// The ingress path of a webhook platform; empty for other kinds.
+std::string webhook_path(const platform_settings& settings);
 
 struct platform_entry {
   /// `sandbox`, `discord`, `discord_webhook`
@@ -307,6 +396,7 @@ struct tether_config {
   std::string file;
   daemon_section daemon;
   admin_section admin;
+  ingress_section ingress;
   supervision_section supervision;
   std::vector<platform_entry> platforms;
   std::vector<handler_entry> handlers;

@@ -2,6 +2,7 @@
 // collects every error before giving up.
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -12,6 +13,7 @@
 #include <regex>
 #include <sstream>
 #include <tuple>
+#include <type_traits>
 
 #include <yaml-cpp/yaml.h>
 
@@ -31,7 +33,8 @@ using detail::reader;
 using detail::ticked;
 
 const std::vector<std::string> top_keys = {
-  "daemon", "admin", "supervision", "platforms", "handlers", "routes",
+  "daemon", "admin", "ingress", "supervision", "platforms", "handlers",
+  "routes",
 };
 
 const std::vector<std::string> daemon_keys = {
@@ -47,6 +50,11 @@ const std::vector<std::string> log_formats = {"text", "json"};
 
 const std::vector<std::string> admin_keys = {"enabled", "listen", "token"};
 
+const std::vector<std::string> ingress_keys = {
+  "listen",          "tls_cert",       "tls_key",      "body_limit",
+  "max_connections", "header_timeout", "body_timeout", "replay_window",
+};
+
 const std::vector<std::string> supervision_keys = {"defaults", "overrides"};
 
 const std::vector<std::string> platform_keys = {"kind", "name", "settings",
@@ -54,6 +62,27 @@ const std::vector<std::string> platform_keys = {"kind", "name", "settings",
 
 const std::vector<std::string> platform_kinds = {
   "sandbox", "discord", "discord_webhook", "qq", "mirai", "onebot",
+  "feishu", "wecom", "wechat", "discord_interactions",
+};
+
+const std::vector<std::string> feishu_keys = {
+  "app_id",   "app_secret", "verification_token", "encrypt_key",
+  "api_base", "path",       "request_timeout",    "ca_file",
+};
+
+const std::vector<std::string> wecom_keys = {
+  "corp_id",  "agent_id", "secret",       "token",           "encoding_aes_key",
+  "api_base", "path",     "reply_window", "request_timeout", "ca_file",
+};
+
+const std::vector<std::string> wechat_keys = {
+  "app_id",   "app_secret", "token",        "encoding_aes_key", "mode",
+  "api_base", "path",       "reply_window", "request_timeout",  "ca_file",
+};
+
+const std::vector<std::string> discord_interactions_keys = {
+  "application_id", "public_key",      "api_base", "path",
+  "reply_window",   "request_timeout", "ca_file",
 };
 
 const std::vector<std::string> qq_keys = {
@@ -174,6 +203,19 @@ private:
   void read_qq(const node_ref& x, qq_settings& out);
   void read_mirai(const node_ref& x, mirai_settings& out);
   void read_onebot(const node_ref& x, onebot_settings& out);
+  void read_ingress(const node_ref& x);
+  void read_feishu(const node_ref& x, feishu_settings& out);
+  void read_wecom(const node_ref& x, wecom_settings& out);
+  void read_wechat(const node_ref& x, wechat_settings& out);
+  void read_discord_interactions(const node_ref& x,
+                                 discord_interactions_settings& out);
+  /// A required, non-empty secret.
+  void required_secret(const node_ref& map, const map_reader& m,
+                       std::string_view key, secret& out);
+  /// A webhook `path` (must start with `/`).
+  void read_path(const map_reader& m, std::string& out);
+  /// An API base URL without trailing slashes.
+  void read_api_base(const map_reader& m, std::string& out);
   template <class Settings>
   void read_shards(const node_ref& x, Settings& out);
   std::optional<std::string> read_url(const node_ref& x,
@@ -234,6 +276,10 @@ private:
   std::map<std::string, position> handler_pos_;
   std::map<std::string, position> platform_pos_;
   std::optional<position> sandbox_pos_;
+  /// Webhook paths taken so far, for duplicates.
+  std::map<std::string, position> webhook_paths_;
+  /// The `path` value of the webhook platform being read, if given.
+  std::optional<node_ref> last_path_ref_;
   /// Positions of the entries in `cfg_.platforms` and `cfg_.handlers`.
   std::vector<node_ref> platform_refs_;
   std::vector<node_ref> handler_refs_;
@@ -260,6 +306,7 @@ load_result loader::run(const std::string& text) {
   if (top.ok()) {
     if (auto x = top.get("daemon")) read_daemon(*x);
     if (auto x = top.get("admin")) read_admin(*x);
+    if (auto x = top.get("ingress")) read_ingress(*x);
     if (auto x = top.get("supervision")) read_supervision(*x);
     if (auto x = top.get("platforms")) read_platforms(*x);
     if (auto x = top.get("handlers")) read_handlers(*x);
@@ -442,6 +489,7 @@ void loader::read_platform(const node_ref& x) {
   } else {
     missing(x, "name");
   }
+  last_path_ref_.reset();
   if (e.kind == "sandbox") {
     sandbox_settings settings;
     if (auto v = m.get("settings")) read_sandbox(*v, settings);
@@ -481,6 +529,39 @@ void loader::read_platform(const node_ref& x) {
     else
       missing(x, "settings");
     e.settings = settings;
+  } else if (e.kind == "feishu") {
+    feishu_settings settings;
+    if (auto v = m.get("settings"))
+      read_feishu(*v, settings);
+    else
+      missing(x, "settings");
+    if (settings.path.empty()) settings.path = "/hooks/feishu/" + e.name;
+    e.settings = settings;
+  } else if (e.kind == "wecom") {
+    wecom_settings settings;
+    if (auto v = m.get("settings"))
+      read_wecom(*v, settings);
+    else
+      missing(x, "settings");
+    if (settings.path.empty()) settings.path = "/hooks/wecom/" + e.name;
+    e.settings = settings;
+  } else if (e.kind == "wechat") {
+    wechat_settings settings;
+    if (auto v = m.get("settings"))
+      read_wechat(*v, settings);
+    else
+      missing(x, "settings");
+    if (settings.path.empty()) settings.path = "/hooks/wechat/" + e.name;
+    e.settings = settings;
+  } else if (e.kind == "discord_interactions") {
+    discord_interactions_settings settings;
+    if (auto v = m.get("settings"))
+      read_discord_interactions(*v, settings);
+    else
+      missing(x, "settings");
+    if (settings.path.empty())
+      settings.path = "/hooks/discord_interactions/" + e.name;
+    e.settings = settings;
   }
   if (auto v = m.get("restart")) e.restart = read_restart(*v);
   e.fingerprint = fingerprint(x);
@@ -503,6 +584,21 @@ void loader::read_platform(const node_ref& x) {
       return;
     }
     sandbox_pos_ = x.pos;
+  }
+  if (auto path = webhook_path(e.settings); !path.empty()) {
+    auto path_ref = std::move(last_path_ref_);
+    last_path_ref_.reset();
+    auto pos = path_ref ? path_ref->pos : name_pos;
+    auto key = path_ref ? path_ref->path
+                        : detail::join_path(x.path, "settings.path");
+    if (auto i = webhook_paths_.find(path); i != webhook_paths_.end()) {
+      r_.fail(pos, key,
+              "webhook path " + ticked(path)
+                + " is already used by the platform defined at "
+                + file_line(i->second));
+      return;
+    }
+    webhook_paths_.emplace(path, x.pos);
   }
   if (r_.error_count() == errors_before) {
     cfg_.platforms.push_back(std::move(e));
@@ -809,6 +905,224 @@ void loader::read_onebot(const node_ref& x, onebot_settings& out) {
     if (auto str = r_.string(*v)) out.ca_file = *str;
 }
 
+// -- ingress and webhook platforms --------------------------------------------
+
+void loader::read_ingress(const node_ref& x) {
+  map_reader m{r_, x, ingress_keys};
+  if (!m.ok()) return;
+  auto& g = cfg_.ingress;
+  if (auto v = m.get("listen")) {
+    if (auto str = r_.string(*v)) {
+      if (auto msg = check_listen(*str))
+        r_.fail(*v, std::move(*msg));
+      else
+        g.listen = *str;
+    }
+  }
+  auto cert = m.get("tls_cert");
+  auto key = m.get("tls_key");
+  if (cert)
+    if (auto str = r_.non_empty_string(*cert)) g.tls_cert = *str;
+  if (key)
+    if (auto str = r_.non_empty_string(*key)) g.tls_key = *str;
+  if (cert && !key)
+    r_.fail(*cert, "`tls_cert` needs `tls_key` as well");
+  else if (key && !cert)
+    r_.fail(*key, "`tls_key` needs `tls_cert` as well");
+  if (auto v = m.get("body_limit"))
+    if (auto n = r_.integer(*v, 1024, int64_t{1} << 30))
+      g.body_limit = static_cast<size_t>(*n);
+  if (auto v = m.get("max_connections"))
+    if (auto n = r_.integer(*v, 1, 1000000))
+      g.max_connections = static_cast<size_t>(*n);
+  if (auto v = m.get("header_timeout"))
+    if (auto d = r_.duration_value(*v, false)) g.header_timeout = *d;
+  if (auto v = m.get("body_timeout"))
+    if (auto d = r_.duration_value(*v, false)) g.body_timeout = *d;
+  if (auto v = m.get("replay_window"))
+    if (auto d = r_.duration_value(*v, false)) g.replay_window = *d;
+}
+
+void loader::required_secret(const node_ref& map, const map_reader& m,
+                             std::string_view key, secret& out) {
+  if (auto v = m.get(key)) {
+    if (auto s = r_.secret_value(*v)) {
+      if (s->empty())
+        r_.fail(*v, "must not be empty");
+      out = std::move(*s);
+    }
+  } else {
+    missing(map, key);
+  }
+}
+
+void loader::read_path(const map_reader& m, std::string& out) {
+  if (auto v = m.get("path")) {
+    if (auto str = r_.non_empty_string(*v)) {
+      if (str->front() != '/' || str->find_first_of("?# ") != std::string::npos)
+        r_.fail(*v, "must start with `/` and hold no `?`, `#` or space");
+      else
+        out = *str;
+    }
+    last_path_ref_ = *v;
+  }
+}
+
+void loader::read_api_base(const map_reader& m, std::string& out) {
+  if (auto v = m.get("api_base"))
+    if (auto str = read_url(*v, {"https://", "http://"})) {
+      while (!str->empty() && str->back() == '/') str->pop_back();
+      out = *str;
+    }
+}
+
+void loader::read_feishu(const node_ref& x, feishu_settings& out) {
+  map_reader m{r_, x, feishu_keys};
+  if (!m.ok()) return;
+  if (auto v = m.get("app_id")) {
+    if (auto str = r_.non_empty_string(*v)) out.app_id = *str;
+  } else {
+    missing(x, "app_id");
+  }
+  required_secret(x, m, "app_secret", out.app_secret);
+  required_secret(x, m, "verification_token", out.verification_token);
+  if (auto v = m.get("encrypt_key"))
+    if (auto s = r_.secret_value(*v)) out.encrypt_key = std::move(*s);
+  read_api_base(m, out.api_base);
+  read_path(m, out.path);
+  if (auto v = m.get("request_timeout"))
+    if (auto d = r_.duration_value(*v, false)) out.request_timeout = *d;
+  if (auto v = m.get("ca_file"))
+    if (auto str = r_.string(*v)) out.ca_file = *str;
+}
+
+namespace {
+
+// EncodingAESKey: 43 characters of [A-Za-z0-9] (PROTOCOLS.md §6.1).
+bool is_encoding_aes_key(const std::string& str) {
+  if (str.size() != 43) return false;
+  for (auto c : str)
+    if (!std::isalnum(static_cast<unsigned char>(c))) return false;
+  return true;
+}
+
+} // namespace
+
+void loader::read_wecom(const node_ref& x, wecom_settings& out) {
+  map_reader m{r_, x, wecom_keys};
+  if (!m.ok()) return;
+  if (auto v = m.get("corp_id")) {
+    if (auto str = r_.non_empty_string(*v)) out.corp_id = *str;
+  } else {
+    missing(x, "corp_id");
+  }
+  if (auto v = m.get("agent_id")) {
+    if (auto n = r_.integer(*v, 1, std::numeric_limits<int64_t>::max()))
+      out.agent_id = *n;
+  } else {
+    missing(x, "agent_id");
+  }
+  required_secret(x, m, "secret", out.app_secret);
+  required_secret(x, m, "token", out.token);
+  required_secret(x, m, "encoding_aes_key", out.encoding_aes_key);
+  if (auto v = m.get("encoding_aes_key");
+      v && !out.encoding_aes_key.empty()
+      && !is_encoding_aes_key(out.encoding_aes_key.reveal()))
+    r_.fail(*v, "must be 43 letters and digits");
+  read_api_base(m, out.api_base);
+  read_path(m, out.path);
+  if (auto v = m.get("reply_window"))
+    if (auto d = r_.duration_value(*v, true)) out.reply_window = *d;
+  if (auto v = m.get("request_timeout"))
+    if (auto d = r_.duration_value(*v, false)) out.request_timeout = *d;
+  if (auto v = m.get("ca_file"))
+    if (auto str = r_.string(*v)) out.ca_file = *str;
+}
+
+void loader::read_wechat(const node_ref& x, wechat_settings& out) {
+  map_reader m{r_, x, wechat_keys};
+  if (!m.ok()) return;
+  if (auto v = m.get("app_id")) {
+    if (auto str = r_.non_empty_string(*v)) out.app_id = *str;
+  } else {
+    missing(x, "app_id");
+  }
+  required_secret(x, m, "app_secret", out.app_secret);
+  required_secret(x, m, "token", out.token);
+  if (auto v = m.get("mode"))
+    if (auto str = r_.choice(*v, {"plain", "compatible", "safe"},
+                             "WeChat mode"))
+      out.mode = *str == "safe"         ? wechat_mode::safe
+                 : *str == "compatible" ? wechat_mode::compatible
+                                        : wechat_mode::plain;
+  auto key = m.get("encoding_aes_key");
+  if (key)
+    if (auto s = r_.secret_value(*key)) out.encoding_aes_key = std::move(*s);
+  if (key && !out.encoding_aes_key.empty()
+      && !is_encoding_aes_key(out.encoding_aes_key.reveal()))
+    r_.fail(*key, "must be 43 letters and digits");
+  else if (out.mode != wechat_mode::plain && out.encoding_aes_key.empty())
+    r_.fail(key ? key->pos : x.pos,
+            detail::join_path(x.path, "encoding_aes_key"),
+            "required when `mode` is `compatible` or `safe`");
+  read_api_base(m, out.api_base);
+  read_path(m, out.path);
+  if (auto v = m.get("reply_window")) {
+    if (auto d = r_.duration_value(*v, true)) {
+      if (*d >= std::chrono::seconds{5})
+        r_.fail(*v, "must be below 5s (WeChat's deadline)");
+      else
+        out.reply_window = *d;
+    }
+  }
+  if (auto v = m.get("request_timeout"))
+    if (auto d = r_.duration_value(*v, false)) out.request_timeout = *d;
+  if (auto v = m.get("ca_file"))
+    if (auto str = r_.string(*v)) out.ca_file = *str;
+}
+
+void loader::read_discord_interactions(const node_ref& x,
+                                       discord_interactions_settings& out) {
+  map_reader m{r_, x, discord_interactions_keys};
+  if (!m.ok()) return;
+  if (auto v = m.get("application_id")) {
+    if (auto str = r_.non_empty_string(*v)) {
+      if (str->find_first_not_of("0123456789") != std::string::npos)
+        r_.fail(*v, "must be a snowflake (digits)");
+      else
+        out.application_id = *str;
+    }
+  } else {
+    missing(x, "application_id");
+  }
+  if (auto v = m.get("public_key")) {
+    if (auto str = r_.non_empty_string(*v)) {
+      if (str->size() != 64
+          || str->find_first_not_of("0123456789abcdefABCDEF")
+               != std::string::npos)
+        r_.fail(*v, "must be 64 hex digits (the Ed25519 public key)");
+      else
+        out.public_key = *str;
+    }
+  } else {
+    missing(x, "public_key");
+  }
+  read_api_base(m, out.api_base);
+  read_path(m, out.path);
+  if (auto v = m.get("reply_window")) {
+    if (auto d = r_.duration_value(*v, true)) {
+      if (*d >= std::chrono::seconds{3})
+        r_.fail(*v, "must be below 3s (Discord's deadline)");
+      else
+        out.reply_window = *d;
+    }
+  }
+  if (auto v = m.get("request_timeout"))
+    if (auto d = r_.duration_value(*v, false)) out.request_timeout = *d;
+  if (auto v = m.get("ca_file"))
+    if (auto str = r_.string(*v)) out.ca_file = *str;
+}
+
 // -- handlers -----------------------------------------------------------------
 
 void loader::read_handlers(const node_ref& x) {
@@ -1043,6 +1357,21 @@ load_result load_file(const std::string& file) {
   if (in.bad())
     return fail(std::string{"cannot read file: "} + std::strerror(errno));
   return load_string(text.str(), file);
+}
+
+std::string webhook_path(const platform_settings& settings) {
+  return std::visit(
+    [](const auto& x) -> std::string {
+      using T = std::decay_t<decltype(x)>;
+      if constexpr (std::is_same_v<T, feishu_settings>
+                    || std::is_same_v<T, wecom_settings>
+                    || std::is_same_v<T, wechat_settings>
+                    || std::is_same_v<T, discord_interactions_settings>)
+        return x.path;
+      else
+        return {};
+    },
+    settings);
 }
 
 } // namespace tether::config
