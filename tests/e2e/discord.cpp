@@ -13,8 +13,8 @@
 
 
 #include "fakes/discord/fake_discord.hpp"
-#include "support/process.hpp"
 #include "support/temp_dir.hpp"
+#include "support/tetherd.hpp"
 
 using namespace std::chrono_literals;
 using tether::fakes::discord_options;
@@ -43,19 +43,19 @@ struct fixture {
   fake_discord fake{fake_options()};
   tether::test::temp_dir tmp{"tether-discord"};
   std::string dir = tmp.path();
-  std::unique_ptr<process> daemon;
+  tether::test::tetherd tetherd;
   // Appended to the platform and route lists of config().
   std::string more_platforms;
   std::string more_routes;
 
   ~fixture() {
     auto t = caf::test::engine::current_test();
-    if (t != nullptr && t->bad() > 0 && daemon) {
-      CAF_TEST_PRINT_INFO("stderr of tetherd:\n" << daemon->stderr_text());
+    if (t != nullptr && t->bad() > 0 && tetherd.running()) {
+      CAF_TEST_PRINT_INFO("stderr of tetherd:\n" << tetherd.stderr_text());
       for (auto& v : fake.violations())
         CAF_TEST_PRINT_INFO("fake: " << v);
     }
-    daemon.reset(); // before its directory goes away
+    tetherd.reset(); // before its directory goes away
   }
 
   std::string config(const std::string& compress = "none") {
@@ -102,20 +102,15 @@ struct fixture {
 
   // Starts tetherd and waits until shard 0 is connected with a session.
   bool start(const std::string& compress = "none") {
-    process::options opts;
-    opts.args = {TETHERD_PATH, "--config", config(compress)};
-    opts.env = {{"TETHER_TEST_DISCORD_TOKEN", "test-token"},
-                {"TETHER_TEST_WEBHOOK_URL",
-                 fake.api_base() + "/webhooks/4242/hook-token"},
-                {"NOTIFY_SOCKET", std::nullopt},
-                {"WATCHDOG_USEC", std::nullopt}};
-    opts.cwd = dir;
-    daemon = std::make_unique<process>(opts);
-    if (!daemon->started())
+    auto env = tether::test::tetherd::env_map{
+      {"TETHER_TEST_DISCORD_TOKEN", "test-token"},
+      {"TETHER_TEST_WEBHOOK_URL",
+       fake.api_base() + "/webhooks/4242/hook-token"}};
+    if (!tetherd.launch(config(compress), dir, env))
       return false;
     if (wait([&] { return ready(); }, 10s))
       return true;
-    CAF_MESSAGE("tetherd did not come up:\n" << daemon->stderr_text());
+    CAF_MESSAGE("tetherd did not come up:\n" << tetherd.stderr_text());
     for (auto& v : fake.violations())
       CAF_MESSAGE("fake: " << v);
     return false;
@@ -128,25 +123,12 @@ struct fixture {
   }
 
   bool stderr_has(const std::string& what) {
-    return daemon->stderr_text().find(what) != std::string::npos;
+    return tetherd.stderr_has(what);
   }
 
-  // Polls `pred` while draining tetherd's stderr (a full pipe would block
-  // its logging); bounded by `timeout`.
   template <class Pred>
   bool wait(Pred pred, steady_clock::duration timeout) {
-    auto deadline = deadline_in(timeout);
-    for (int i = 0; i < 100000; ++i) {
-      daemon->read_line_until(stream::err,
-                              [](const std::string&) { return false; },
-                              steady_clock::now());
-      if (pred())
-        return true;
-      if (steady_clock::now() >= deadline)
-        return false;
-      std::this_thread::sleep_for(5ms);
-    }
-    return false;
+    return tetherd.wait(pred, timeout);
   }
 
   // Posts "/ping" as a Discord user and waits for the bot's "pong".
@@ -166,11 +148,7 @@ struct fixture {
   }
 
   bool ping_through_sandbox() {
-    if (!daemon->send_line("/ping", deadline_in(1s)))
-      return false;
-    auto line = daemon->read_line_until(stream::out, contains("pong"),
-                                        deadline_in(5s));
-    return line.has_value();
+    return tetherd.ping_through_sandbox();
   }
 
   int resumes() {
@@ -192,14 +170,11 @@ struct fixture {
   }
 
   std::optional<int> stop() {
-    daemon->signal(SIGTERM);
-    std::optional<int> code;
-    wait([&] { return (code = daemon->wait_exit(steady_clock::now())); },
-         8s);
+    auto code = tetherd.stop();
     if (code != 0)
       CAF_MESSAGE("exit code " << (code ? std::to_string(*code) : "none")
                                << ", stderr:\n"
-                               << daemon->stderr_text());
+                               << tetherd.stderr_text());
     return code;
   }
 };
@@ -316,8 +291,8 @@ CAF_TEST(a rejected token parks the bot and the rest of the daemon serves) {
   std::this_thread::sleep_for(1500ms);
   CAF_CHECK_EQUAL(fake.connection_count(), connections); // no loop
   CAF_CHECK(ping_through_sandbox());
-  CAF_REQUIRE(daemon->send_line("/status", deadline_in(1s)));
-  auto line = daemon->read_line_until(stream::out,
+  CAF_REQUIRE(tetherd.proc().send_line("/status", deadline_in(1s)));
+  auto line = tetherd.proc().read_line_until(stream::out,
                                       contains("platforms/discord:main parked"),
                                       deadline_in(5s));
   CAF_REQUIRE(line);
@@ -398,7 +373,7 @@ CAF_TEST(a webhook bridge posts relayed messages and stops after a 404) {
         xs.push_back(p);
     return xs;
   };
-  CAF_REQUIRE(daemon->send_line("hello <@1> bridge", deadline_in(1s)));
+  CAF_REQUIRE(tetherd.proc().send_line("hello <@1> bridge", deadline_in(1s)));
   CAF_REQUIRE(wait([&] { return hook_posts().size() == 1; }, 5s));
   auto first = hook_posts();
   CAF_CHECK_EQUAL(first[0].content, "[console] operator: hello <@1> bridge");
@@ -413,16 +388,16 @@ CAF_TEST(a webhook bridge posts relayed messages and stops after a 404) {
   // The webhook is deleted: the next post gets a 404 and the platform
   // parks instead of trying it again.
   fake.webhook_gone("4242");
-  CAF_REQUIRE(daemon->send_line("second", deadline_in(1s)));
+  CAF_REQUIRE(tetherd.proc().send_line("second", deadline_in(1s)));
   CAF_CHECK(wait(
     [&] { return stderr_has("park path=platforms/discord_webhook:hook"); },
     5s));
-  CAF_REQUIRE(daemon->send_line("third", deadline_in(1s)));
+  CAF_REQUIRE(tetherd.proc().send_line("third", deadline_in(1s)));
   CAF_CHECK(wait([&] { return stderr_has("relay_target_down"); }, 5s));
   CAF_CHECK_EQUAL(hook_posts().size(), 1u);
   CAF_CHECK(ping_through_sandbox());
-  CAF_REQUIRE(daemon->send_line("/status", deadline_in(1s)));
-  auto line = daemon->read_line_until(
+  CAF_REQUIRE(tetherd.proc().send_line("/status", deadline_in(1s)));
+  auto line = tetherd.proc().read_line_until(
     stream::out, contains("platforms/discord_webhook:hook parked"),
     deadline_in(5s));
   CAF_CHECK(line.has_value());

@@ -1,0 +1,531 @@
+#include "actors/onebot/client.hpp"
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <nlohmann/json.hpp>
+
+#include "actors/gateway/errors.hpp"
+#include "actors/type_ids.hpp"
+#include "config/logging.hpp"
+#include "protocols/gateway/room.hpp"
+#include "protocols/onebot/api.hpp"
+#include "protocols/onebot/event.hpp"
+#include "supervision/reason.hpp"
+#include "supervision/supervisor.hpp"
+
+namespace tether::onebot {
+
+namespace {
+
+using std::chrono::milliseconds;
+using level = spdlog::level::level_enum;
+using gateway::gateway_errc;
+
+// Timers of the client, each to itself. Stale ones are recognized by their
+// argument (CAF 0.17 cannot cancel a delayed send).
+/// (uint64_t generation): the connection(s) must be open by now.
+using open_deadline_atom = caf::atom_constant<caf::atom("obopendl")>;
+/// (std::string echo): that action must have been answered by now.
+using action_deadline_atom = caf::atom_constant<caf::atom("obactiondl")>;
+/// (uint64_t generation): a heartbeat must have arrived by now.
+using heartbeat_due_atom = caf::atom_constant<caf::atom("obhbdue")>;
+
+/// An action on its way, keyed by its echo.
+struct pending_action {
+  std::string action;
+  std::string room;
+  std::string reply_to;
+};
+
+struct client_state {
+  /// [0] carries events (universal or /event); the last one carries
+  /// actions (the same session, or /api).
+  std::vector<std::shared_ptr<net::ws_session>> sessions;
+  size_t open = 0;
+  bool ready = false;
+  /// Set once the client decided to exit; later input is ignored.
+  bool done = false;
+  uint64_t open_generation = 0;
+  uint64_t heartbeat_generation = 0;
+  std::optional<milliseconds> heartbeat_interval;
+  std::optional<bool> online;
+  std::unordered_map<std::string, pending_action> pending;
+  uint64_t next_echo = 0;
+  /// Reused between batches (keeps its capacity).
+  std::vector<net::ws_message> batch;
+  uint64_t messages = 0;
+  uint64_t events = 0;
+  uint64_t heartbeats = 0;
+  uint64_t actions_ok = 0;
+  uint64_t actions_failed = 0;
+  uint64_t actions_timed_out = 0;
+  uint64_t replies_dropped = 0;
+  static inline const char* name = "onebot.client";
+};
+
+using self_ptr = caf::stateful_actor<client_state>*;
+
+std::string ms_text(milliseconds x) {
+  return std::to_string(x.count()) + "ms";
+}
+
+template <class Duration>
+milliseconds to_ms(Duration d) {
+  return std::chrono::duration_cast<milliseconds>(d);
+}
+
+/// `group:<group_id>` or `private:<user_id>` for a notice or request, so
+/// routes can match rooms; empty when the event names neither.
+void fill_event_context(const std::string& raw, inbound_message& ev) {
+  auto doc = nlohmann::json::parse(raw, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object())
+    return;
+  auto id_of = [&](const char* key) -> std::string {
+    auto i = doc.find(key);
+    if (i == doc.end())
+      return {};
+    if (i->is_number_integer())
+      return std::to_string(i->get<int64_t>());
+    if (i->is_string())
+      return i->get<std::string>();
+    return {};
+  };
+  auto user = id_of("user_id");
+  auto group = id_of("group_id");
+  if (!group.empty())
+    ev.context.room_id = gateway::make_room("group", group);
+  else if (!user.empty())
+    ev.context.room_id = gateway::make_room("private", user);
+  ev.sender.id = user;
+}
+
+class client_logic {
+public:
+  client_logic(self_ptr self, runtime_ptr rt, config::platform_entry entry,
+               std::string path, uint64_t incarnation, ws_factory sessions,
+               caf::actor parent)
+    : self_(self),
+      rt_(std::move(rt)),
+      entry_(std::move(entry)),
+      settings_(std::get<config::onebot_settings>(entry_.settings)),
+      path_(std::move(path)),
+      incarnation_(incarnation),
+      factory_(std::move(sessions)),
+      parent_(std::move(parent)) {
+    // nop
+  }
+
+  void start() {
+    auto& st = self_->state;
+    if (settings_.reverse) {
+      // Only forward mode is built; parking says so once instead of
+      // looping through restarts.
+      log(level::err, "unsupported", {{"mode", "reverse"}});
+      st.done = true;
+      self_->quit(supervision::make_fatal(
+        "onebot reverse mode is not supported by this build"));
+      return;
+    }
+    if (settings_.split_endpoints) {
+      connect(forward_url(settings_.url, forward_endpoint::event));
+      connect(forward_url(settings_.url, forward_endpoint::api));
+    } else {
+      connect(forward_url(settings_.url, forward_endpoint::universal));
+    }
+    // The sessions bound connect and upgrade themselves; this guards
+    // against a transport that never reports at all.
+    self_->delayed_send(self_, open_limit(), open_deadline_atom::value,
+                        ++st.open_generation);
+    log(level::info, "connecting",
+        {{"url", settings_.url},
+         {"endpoints", settings_.split_endpoints ? "api+event" : "universal"},
+         {"auth", settings_.access_token.empty() ? "none" : "bearer"}});
+  }
+
+  // -- transport --------------------------------------------------------------
+
+  void on_open() {
+    auto& st = self_->state;
+    if (st.done || st.ready)
+      return;
+    if (++st.open < st.sessions.size())
+      return;
+    st.ready = true;
+    ++st.open_generation; // cancels the open deadline
+    supervision::report_ready(self_, parent_);
+    log(level::info, "connected");
+  }
+
+  void on_frame(std::string& payload, bool binary) {
+    if (self_->state.done)
+      return;
+    if (binary) {
+      log(level::warn, "bad_frame", {{"error", "binary frame"}});
+      return;
+    }
+    switch (classify_frame(payload)) {
+      case frame_kind::event:
+        on_event(payload);
+        return;
+      case frame_kind::response:
+        on_response(payload);
+        return;
+      case frame_kind::invalid:
+        log(level::warn, "bad_frame",
+            {{"error", "neither an event nor a response"},
+             {"size", std::to_string(payload.size())}});
+        return;
+    }
+  }
+
+  // A batch of messages waits in the session(s). Events and responses are
+  // told apart by their shape, so it does not matter which session it is.
+  void on_frames() {
+    auto& st = self_->state;
+    for (auto& ws : st.sessions)
+      ws->take_frames(st.batch);
+    for (auto& msg : st.batch) {
+      if (st.done)
+        break;
+      on_frame(msg.payload, msg.binary);
+    }
+    st.batch.clear();
+  }
+
+  void on_closed(const net::ws_close_info& info) {
+    auto& st = self_->state;
+    // What was read before the close still counts.
+    on_frames();
+    if (st.done)
+      return;
+    auto what = describe_close(info);
+    if (!info.was_open
+        && (info.error.find("(HTTP 401)") != std::string::npos
+            || info.error.find("(HTTP 403)") != std::string::npos)) {
+      log(level::err, "access_token_rejected", {{"close", what}});
+      return fail(supervision::make_fatal("access token rejected: " + what));
+    }
+    log(level::warn, "disconnected", {{"close", what}});
+    fail(caf::make_error(gateway_errc::gateway_closed, what));
+  }
+
+  void on_open_deadline(uint64_t generation) {
+    auto& st = self_->state;
+    if (generation != st.open_generation || st.done || st.ready)
+      return;
+    auto limit = ms_text(open_limit());
+    log(level::warn, "connect_timeout", {{"after", limit}});
+    fail(caf::make_error(gateway_errc::gateway_closed,
+                         "not connected within " + limit));
+  }
+
+  // -- events -----------------------------------------------------------------
+
+  void on_event(const std::string& text) {
+    auto& st = self_->state;
+    std::string error;
+    auto ev = parse_event(text, entry_.name, &error);
+    if (!ev) {
+      log(level::warn, "bad_event", {{"error", error}});
+      return;
+    }
+    switch (ev->kind) {
+      case event_kind::message:
+        if (ev->message) {
+          ++st.messages;
+          route(std::move(*ev->message));
+        }
+        return;
+      case event_kind::notice:
+      case event_kind::request: {
+        ++st.events;
+        inbound_message msg;
+        msg.type = "event";
+        msg.event = ev->post_type + "." + ev->detail_type;
+        msg.platform = "onebot";
+        msg.bot = entry_.name;
+        msg.id = std::to_string(incarnation_) + "-e"
+                 + std::to_string(st.events);
+        msg.timestamp = ev->time;
+        msg.raw = text;
+        fill_event_context(text, msg);
+        route(std::move(msg));
+        return;
+      }
+      case event_kind::heartbeat:
+        on_heartbeat(*ev);
+        return;
+      case event_kind::lifecycle:
+        log(level::info, "lifecycle",
+            {{"sub_type", ev->sub_type},
+             {"self_id", std::to_string(ev->self_id)}});
+        return;
+      case event_kind::other:
+        log(level::debug, "event_ignored",
+            {{"post_type", ev->post_type}, {"type", ev->detail_type}});
+        return;
+    }
+  }
+
+  void route(inbound_message msg) {
+    if (auto router = rt_->directory().get("core/router"))
+      self_->send(router, inbound_atom::value, std::move(msg));
+    else
+      log(level::warn, "router_down", {{"id", msg.id}});
+  }
+
+  // -- heartbeat watchdog -----------------------------------------------------
+
+  void on_heartbeat(const event& ev) {
+    auto& st = self_->state;
+    ++st.heartbeats;
+    if (ev.online && ev.online != st.online) {
+      // The implementation lives, but its QQ account may not.
+      log(*ev.online ? level::info : level::warn, "account_status",
+          {{"online", *ev.online ? "true" : "false"}});
+    }
+    st.online = ev.online;
+    if (!ev.heartbeat_interval || ev.heartbeat_interval->count() <= 0) {
+      log(level::debug, "heartbeat", {{"interval", "none"}});
+      return;
+    }
+    if (st.heartbeat_interval != ev.heartbeat_interval)
+      log(level::debug, "heartbeat_interval",
+          {{"interval", ms_text(*ev.heartbeat_interval)}});
+    st.heartbeat_interval = ev.heartbeat_interval;
+    self_->delayed_send(self_, *ev.heartbeat_interval * 2,
+                        heartbeat_due_atom::value,
+                        ++st.heartbeat_generation);
+  }
+
+  void on_heartbeat_due(uint64_t generation) {
+    auto& st = self_->state;
+    if (generation != st.heartbeat_generation || st.done)
+      return;
+    auto interval = st.heartbeat_interval.value_or(milliseconds{0});
+    auto why = "no heartbeat within " + ms_text(interval * 2) + " (interval "
+               + ms_text(interval) + ")";
+    log(level::warn, "heartbeat_missed", {{"error", why}});
+    fail(caf::make_error(gateway_errc::zombie, why));
+  }
+
+  // -- actions ----------------------------------------------------------------
+
+  void on_reply(const outbound_reply& reply) {
+    auto& st = self_->state;
+    if (st.done)
+      return;
+    if (st.pending.size() >= max_pending_actions) {
+      ++st.replies_dropped;
+      log(level::warn, "reply_dropped",
+          {{"error", "too many unanswered actions"},
+           {"pending", std::to_string(st.pending.size())},
+           {"room", reply.context.room_id}});
+      return;
+    }
+    auto echo = "tether:" + std::to_string(incarnation_) + ":"
+                + std::to_string(++st.next_echo);
+    auto frame = make_reply(reply, echo);
+    if (!frame) {
+      ++st.replies_dropped;
+      log(level::warn, "reply_dropped",
+          {{"error", "not a OneBot room"}, {"room", reply.context.room_id}});
+      return;
+    }
+    auto room = gateway::split_room(reply.context.room_id);
+    std::string action = room && room->scene == "group" ? "send_group_msg"
+                                                        : "send_private_msg";
+    st.pending.emplace(echo, pending_action{action, reply.context.room_id,
+                                            reply.reply_to});
+    st.sessions.back()->send_text(std::move(*frame));
+    self_->delayed_send(self_, settings_.action_timeout,
+                        action_deadline_atom::value, echo);
+    log(level::debug, "action_sent", {{"action", action}, {"echo", echo}});
+  }
+
+  void on_response(const std::string& text) {
+    auto& st = self_->state;
+    std::string error;
+    auto resp = parse_response(text, &error);
+    if (!resp) {
+      log(level::warn, "bad_response", {{"error", error}});
+      return;
+    }
+    auto i = st.pending.find(resp->echo);
+    if (i == st.pending.end()) {
+      // Late (its deadline passed) or not ours.
+      log(level::debug, "response_unmatched", {{"echo", resp->echo}});
+      return;
+    }
+    auto act = std::move(i->second);
+    st.pending.erase(i);
+    if (resp->ok()) {
+      ++st.actions_ok;
+      log(level::debug, "action_ok",
+          {{"action", act.action},
+           {"echo", resp->echo},
+           {"message_id", resp->message_id
+                            ? std::to_string(*resp->message_id)
+                            : std::string{}}});
+      return;
+    }
+    ++st.actions_failed;
+    log(level::warn, "action_failed",
+        {{"action", act.action},
+         {"echo", resp->echo},
+         {"room", act.room},
+         {"status", resp->status},
+         {"retcode", std::to_string(resp->retcode)}});
+  }
+
+  void on_action_deadline(const std::string& echo) {
+    auto& st = self_->state;
+    auto i = st.pending.find(echo);
+    if (i == st.pending.end())
+      return; // answered in time
+    auto act = std::move(i->second);
+    st.pending.erase(i);
+    ++st.actions_timed_out;
+    log(level::warn, "action_timeout",
+        {{"action", act.action},
+         {"echo", echo},
+         {"room", act.room},
+         {"error", "no response within "
+                     + ms_text(to_ms(settings_.action_timeout))}});
+  }
+
+private:
+  // Connect plus upgrade, each bounded by connect_timeout, and a margin.
+  milliseconds open_limit() const {
+    return to_ms(settings_.connect_timeout) * 2 + milliseconds{500};
+  }
+
+  void connect(std::string url) {
+    auto& st = self_->state;
+    net::ws_options opts;
+    opts.url = std::move(url);
+    opts.connect_timeout = to_ms(settings_.connect_timeout);
+    opts.handshake_timeout = to_ms(settings_.connect_timeout);
+    opts.ping_interval = to_ms(settings_.ping_interval);
+    opts.ping_timeout = to_ms(settings_.ping_timeout);
+    opts.batch = true;
+    opts.tls.ca_file = settings_.ca_file;
+    for (auto& hdr : auth_headers(settings_.access_token.reveal()))
+      opts.headers.push_back(std::move(hdr));
+    std::shared_ptr<net::ws_session> ws;
+    if (factory_)
+      ws = factory_(self_->address(), opts);
+    else
+      ws = net::ws_session::make(rt_->io(), self_->address(), opts);
+    st.sessions.push_back(ws);
+    // The state is gone when attachables run: capture by value.
+    self_->attach_functor([ws] { ws->close(1000, "bye"); });
+    ws->start();
+  }
+
+  void fail(const caf::error& reason) {
+    auto& st = self_->state;
+    st.done = true;
+    if (!st.pending.empty())
+      log(level::warn, "actions_abandoned",
+          {{"count", std::to_string(st.pending.size())}});
+    self_->quit(reason);
+  }
+
+  std::string describe_close(const net::ws_close_info& info) {
+    std::string out;
+    if (info.code >= 0) {
+      out = "close " + std::to_string(info.code);
+      if (!info.reason.empty())
+        out += " " + info.reason;
+    } else {
+      out = "no close frame";
+    }
+    if (!info.error.empty())
+      out += ": " + info.error;
+    return out;
+  }
+
+  void log(level lvl, std::string_view event,
+           std::vector<logging::field> fields = {}) {
+    fields.insert(fields.begin(), {"path", path_});
+    logging::log(lvl, "onebot", event, fields);
+  }
+
+  self_ptr self_;
+  runtime_ptr rt_;
+  config::platform_entry entry_;
+  config::onebot_settings settings_;
+  std::string path_;
+  uint64_t incarnation_;
+  ws_factory factory_;
+  caf::actor parent_;
+};
+
+caf::behavior client(self_ptr self, runtime_ptr rt,
+                     config::platform_entry entry, std::string path,
+                     uint64_t incarnation, ws_factory sessions,
+                     caf::actor parent) {
+  auto logic = std::make_shared<client_logic>(self, std::move(rt),
+                                              std::move(entry),
+                                              std::move(path), incarnation,
+                                              std::move(sessions),
+                                              std::move(parent));
+  logic->start();
+  if (self->state.done)
+    return {}; // quit during start; the reason is already set
+  return {
+    [=](net::ws_open_atom) { logic->on_open(); },
+    [=](net::ws_frame_atom, std::string& payload, bool binary) {
+      logic->on_frame(payload, binary);
+    },
+    [=](net::ws_frames_atom) { logic->on_frames(); },
+    [=](net::ws_closed_atom, const net::ws_close_info& info) {
+      logic->on_closed(info);
+    },
+    [=](reply_atom, const outbound_reply& reply) { logic->on_reply(reply); },
+    [=](open_deadline_atom, uint64_t generation) {
+      logic->on_open_deadline(generation);
+    },
+    [=](heartbeat_due_atom, uint64_t generation) {
+      logic->on_heartbeat_due(generation);
+    },
+    [=](action_deadline_atom, const std::string& echo) {
+      logic->on_action_deadline(echo);
+    },
+  };
+}
+
+} // namespace
+
+supervision::child_spec client_spec(runtime_ptr rt,
+                                    const config::tether_config& cfg,
+                                    const config::platform_entry& entry,
+                                    ws_factory sessions) {
+  // Exit reasons (zombie, closed) print by name.
+  gateway::register_error_category();
+  supervision::child_spec spec;
+  spec.id = entry.id();
+  spec.policy = cfg.policy_for("platforms/" + entry.id());
+  spec.signals_ready = true;
+  spec.start = [rt, entry, sessions](supervision::child_context& ctx) {
+    auto parent = caf::actor_cast<caf::actor>(ctx.parent);
+    auto hdl = ctx.parent->system().spawn(client, rt, entry, ctx.path,
+                                          ctx.incarnation, sessions, parent);
+    rt->directory().register_actor(ctx.path, hdl);
+    return rt->directory().register_actor("sender:onebot:" + entry.name,
+                                          hdl);
+  };
+  return spec;
+}
+
+} // namespace tether::onebot
