@@ -7,6 +7,7 @@
 #include "actors/feishu/app.hpp"
 #include "actors/ingress/ingress.hpp"
 #include "actors/wechat/account.hpp"
+#include "actors/wecom/app.hpp"
 #include "actors/qq/bot.hpp"
 #include "actors/handlers/commands.hpp"
 #include "actors/mirai/client.hpp"
@@ -59,6 +60,8 @@ child_spec platform_spec(runtime_ptr rt, const config::tether_config& cfg,
     spec = onebot::client_spec(rt, cfg, entry);
   else if (std::holds_alternative<config::feishu_settings>(entry.settings))
     spec = feishu::app_spec(rt, cfg, entry);
+  else if (std::holds_alternative<config::wecom_settings>(entry.settings))
+    spec = wecom::app_spec(rt, cfg, entry);
   else if (std::holds_alternative<config::wechat_settings>(entry.settings))
     spec = wechat::account_spec(rt, cfg, entry);
   else if (std::holds_alternative<config::discord_interactions_settings>(

@@ -556,7 +556,8 @@ CAF_TEST(platforms need a known kind and a valid name) {
                     "`kind`",
                     "t.yaml:5:11: platforms[2].kind: unknown platform kind "
                     "`telegram`; expected one of: sandbox, discord, "
-                    "discord_webhook, qq, mirai, onebot",
+                    "discord_webhook, qq, mirai, onebot, feishu, wecom, wechat, "
+                    "discord_interactions",
                   }));
 }
 
