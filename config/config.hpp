@@ -191,6 +191,11 @@ struct qq_settings {
   duration token_refresh_margin = std::chrono::seconds{60};
   std::string ca_file;
   std::vector<std::string> events;
+  /// `gateway` (WebSocket) or `webhook` (Ed25519-signed callbacks through
+  /// the ingress at `path`).
+  bool webhook = false;
+  /// Ingress path in webhook mode; default `/hooks/qq/<name>`.
+  std::string path;
 };
 
 /// A QQ account behind mirai-api-http v2 (WebSocket adapter).

@@ -89,7 +89,8 @@ const std::vector<std::string> qq_keys = {
   "app_id",          "client_secret", "intents",        "shards",
   "sandbox",         "api_base",      "token_url",      "gateway_url",
   "ping_interval",   "ping_timeout",  "connect_timeout", "request_timeout",
-  "token_refresh_margin", "ca_file",  "events",
+  "token_refresh_margin", "ca_file",  "events",         "mode",
+  "path",
 };
 
 const std::vector<std::string> mirai_keys = {
@@ -514,6 +515,8 @@ void loader::read_platform(const node_ref& x) {
       read_qq(*v, settings);
     else
       missing(x, "settings");
+    if (settings.webhook && settings.path.empty())
+      settings.path = "/hooks/qq/" + e.name;
     e.settings = settings;
   } else if (e.kind == "mirai") {
     mirai_settings settings;
@@ -813,6 +816,10 @@ void loader::read_qq(const node_ref& x, qq_settings& out) {
   if (auto v = m.get("events"))
     for (auto& item : r_.list(*v))
       if (auto name = r_.non_empty_string(item)) out.events.push_back(*name);
+  if (auto v = m.get("mode"))
+    if (auto str = r_.choice(*v, {"gateway", "webhook"}, "QQ mode"))
+      out.webhook = *str == "webhook";
+  read_path(m, out.path);
 }
 
 void loader::read_mirai(const node_ref& x, mirai_settings& out) {
@@ -1368,6 +1375,8 @@ std::string webhook_path(const platform_settings& settings) {
                     || std::is_same_v<T, wechat_settings>
                     || std::is_same_v<T, discord_interactions_settings>)
         return x.path;
+      else if constexpr (std::is_same_v<T, qq_settings>)
+        return x.webhook ? x.path : std::string{};
       else
         return {};
     },

@@ -14,6 +14,7 @@
 #include "config/logging.hpp"
 #include "protocols/crypto/digest.hpp"
 #include "protocols/feishu/webhook.hpp"
+#include "protocols/pacing/keyed_pacer.hpp"
 #include "supervision/supervisor.hpp"
 
 namespace tether::feishu {
@@ -26,6 +27,21 @@ using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
+// Replies per chat. PROTOCOLS.md §5.3 (im/v1/messages create): 5 QPS to
+// the same user and 5 QPS per group. A bucket of 3 refilled at 2/s puts at
+// most 3 + 2 = 5 sends into any one-second window.
+pacing::pacer_limits chat_limits() {
+  pacing::pacer_limits out;
+  out.interval = milliseconds{500};
+  out.burst = 3;
+  out.max_keys = 10000;
+  out.max_delay = seconds{30};
+  return out;
+}
+
+/// Replies waiting for their chat's slot at most; beyond, replies drop.
+constexpr size_t max_paced = 1000;
+
 struct hook_state {
   std::unique_ptr<rejections> rejected;
   std::unique_ptr<outbox> out;
@@ -34,10 +50,38 @@ struct hook_state {
   std::map<std::string, uint64_t> reply_count;
   uint64_t dispatched = 0;
   uint64_t duplicates = 0;
+  pacing::keyed_pacer pacer{chat_limits()};
+  /// Replies waiting for their slot, by ticket.
+  std::map<uint64_t, api_job> paced;
+  uint64_t next_ticket = 1;
   static inline const char* name = "feishu.hook";
 };
 
 using self_ptr = caf::stateful_actor<hook_state>*;
+
+// Hands `job` to the outbox now, or at the chat's next slot by a delayed
+// (reply_atom, ticket) to this actor.
+void pace(self_ptr self, const std::string& path, const std::string& chat,
+          api_job job) {
+  auto& st = self->state;
+  auto now = std::chrono::steady_clock::now();
+  auto slot = st.pacer.acquire_at(chat, now);
+  const char* why = nullptr;
+  if (!slot.granted())
+    why = pacing::to_string(slot.kind);
+  else if (slot.at <= now)
+    return st.out->add(self, std::move(job));
+  else if (st.paced.size() >= max_paced)
+    why = "pacing_queue_full";
+  if (why) {
+    logging::log(level::warn, "feishu", "send_dropped",
+                 {{"path", path}, {"what", job.what}, {"reason", why}});
+    return;
+  }
+  auto ticket = st.next_ticket++;
+  st.paced.emplace(ticket, std::move(job));
+  self->delayed_send(self, slot.at - now, reply_atom::value, ticket);
+}
 
 // Codes that mean "the tenant_access_token is invalid or expired".
 bool token_invalid(int64_t code) {
@@ -184,6 +228,15 @@ caf::behavior hook(self_ptr self, runtime_ptr rt,
           return {api_verdict::retry, why};
         return {api_verdict::drop, why};
       };
+      pace(self, path, reply.context.room_id, std::move(job));
+    },
+    [=](reply_atom, uint64_t ticket) {
+      auto& st = self->state;
+      auto i = st.paced.find(ticket);
+      if (i == st.paced.end())
+        return;
+      auto job = std::move(i->second);
+      st.paced.erase(i);
       st.out->add(self, std::move(job));
     },
     [=](api_send_atom, uint64_t id) { self->state.out->send(self, id); },

@@ -1,5 +1,6 @@
 #include "actors/onebot/client.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -17,6 +18,7 @@
 #include "actors/type_ids.hpp"
 #include "config/logging.hpp"
 #include "protocols/gateway/room.hpp"
+#include "protocols/net/ws_server.hpp"
 #include "protocols/onebot/api.hpp"
 #include "protocols/onebot/event.hpp"
 #include "supervision/reason.hpp"
@@ -69,6 +71,12 @@ struct client_state {
   uint64_t actions_failed = 0;
   uint64_t actions_timed_out = 0;
   uint64_t replies_dropped = 0;
+  // Reverse mode: the listener and the one connection being driven (also
+  // sessions[0] while it lives); replaced ones are closed and forgotten.
+  std::shared_ptr<net::ws_server> server;
+  std::shared_ptr<const std::atomic<bool>> conn_finished;
+  int64_t conn_self_id = 0;
+  uint64_t connections = 0;
   static inline const char* name = "onebot.client";
 };
 
@@ -126,15 +134,8 @@ public:
 
   void start() {
     auto& st = self_->state;
-    if (settings_.reverse) {
-      // Only forward mode is built; parking says so once instead of
-      // looping through restarts.
-      log(level::err, "unsupported", {{"mode", "reverse"}});
-      st.done = true;
-      self_->quit(supervision::make_fatal(
-        "onebot reverse mode is not supported by this build"));
-      return;
-    }
+    if (settings_.reverse)
+      return listen();
     if (settings_.split_endpoints) {
       connect(forward_url(settings_.url, forward_endpoint::event));
       connect(forward_url(settings_.url, forward_endpoint::api));
@@ -155,7 +156,7 @@ public:
 
   void on_open() {
     auto& st = self_->state;
-    if (st.done || st.ready)
+    if (st.done || st.ready || settings_.reverse)
       return;
     if (++st.open < st.sessions.size())
       return;
@@ -208,6 +209,8 @@ public:
     if (st.done)
       return;
     auto what = describe_close(info);
+    if (settings_.reverse)
+      return on_reverse_closed(what);
     if (!info.was_open
         && (info.error.find("(HTTP 401)") != std::string::npos
             || info.error.find("(HTTP 403)") != std::string::npos)) {
@@ -315,6 +318,12 @@ public:
     auto why = "no heartbeat within " + ms_text(interval * 2) + " (interval "
                + ms_text(interval) + ")";
     log(level::warn, "heartbeat_missed", {{"error", why}});
+    if (settings_.reverse) {
+      // Drop the hung connection; the listener stays for the redial.
+      if (!st.sessions.empty())
+        st.sessions.front()->abort();
+      return;
+    }
     fail(caf::make_error(gateway_errc::zombie, why));
   }
 
@@ -324,6 +333,14 @@ public:
     auto& st = self_->state;
     if (st.done)
       return;
+    if (st.sessions.empty()) {
+      // Reverse mode without a connection: fail now rather than queue.
+      ++st.replies_dropped;
+      log(level::warn, "reply_dropped",
+          {{"error", "no OneBot implementation connected"},
+           {"room", reply.context.room_id}});
+      return;
+    }
     if (st.pending.size() >= max_pending_actions) {
       ++st.replies_dropped;
       log(level::warn, "reply_dropped",
@@ -403,7 +420,141 @@ public:
                      + ms_text(to_ms(settings_.action_timeout))}});
   }
 
+  // -- reverse mode -------------------------------------------------------------
+
+  void on_accept(net::ws_accepted& acc) {
+    auto& st = self_->state;
+    if (st.done || !settings_.reverse) {
+      acc.session->close(1001, "going away");
+      return;
+    }
+    // Checked on the io thread already; this only reads the identity.
+    auto hs = check_handshake(acc.upgrade.header("X-Self-ID"),
+                              acc.upgrade.header("X-Client-Role"),
+                              acc.upgrade.header("Authorization"),
+                              settings_.access_token.reveal(),
+                              settings_.self_id);
+    if (!hs.ok() || hs.role != client_role::universal) {
+      acc.session->close(1008, "rejected");
+      return;
+    }
+    if (!st.sessions.empty()) {
+      log(level::info, "connection_replaced",
+          {{"self_id", std::to_string(st.conn_self_id)},
+           {"by", std::to_string(hs.self_id)}});
+      st.sessions.front()->close(1000, "replaced by a new connection");
+      drop_connection();
+    }
+    st.sessions.push_back(acc.session);
+    st.conn_finished = acc.finished;
+    st.conn_self_id = hs.self_id;
+    ++st.connections;
+    *current_ = acc.session;
+    acc.session->start();
+    log(level::info, "connected",
+        {{"self_id", std::to_string(hs.self_id)},
+         {"role", std::string{to_string(hs.role)}},
+         {"remote", acc.upgrade.remote}});
+  }
+
 private:
+  void listen() {
+    auto& st = self_->state;
+    net::ws_server_options opts;
+    auto colon = settings_.listen.rfind(':');
+    opts.host = settings_.listen.substr(0, colon);
+    if (opts.host.size() >= 2 && opts.host.front() == '[')
+      opts.host = opts.host.substr(1, opts.host.size() - 2);
+    auto digits = settings_.listen.substr(colon + 1);
+    if (digits.empty() || digits.size() > 5 || std::stoul(digits) > 65535) {
+      log(level::err, "listen_failed", {{"error", "bad port"}});
+      return fail(supervision::make_fatal("onebot reverse: bad listen port in "
+                                          + settings_.listen));
+    }
+    opts.port = static_cast<uint16_t>(std::stoul(digits));
+    opts.max_connections = 16;
+    opts.handshake_timeout = to_ms(settings_.connect_timeout);
+    opts.session.ping_interval = to_ms(settings_.ping_interval);
+    opts.session.ping_timeout = to_ms(settings_.ping_timeout);
+    opts.session.batch = true;
+    auto check = [path = settings_.path,
+                  token = std::string{settings_.access_token.reveal()},
+                  expected = settings_.self_id,
+                  node = path_](const net::ws_upgrade& up) {
+      auto refuse = [&](int status, std::string reason) {
+        logging::log(level::warn, "onebot", "handshake_rejected",
+                     {{"path", node},
+                      {"status", std::to_string(status)},
+                      {"reason", reason},
+                      {"remote", up.remote}});
+        return net::ws_verdict::reject(status, std::move(reason));
+      };
+      auto p = up.path;
+      if (p.size() > 1 && p.back() == '/')
+        p.pop_back();
+      if (p != path)
+        return refuse(404, "no OneBot endpoint at this path");
+      auto hs = check_handshake(up.header("X-Self-ID"),
+                                up.header("X-Client-Role"),
+                                up.header("Authorization"), token, expected);
+      if (!hs.ok())
+        return refuse(hs.status, hs.reason);
+      if (hs.role != client_role::universal)
+        return refuse(400, "X-Client-Role " + std::string{to_string(hs.role)}
+                             + " is not supported; use Universal");
+      return net::ws_verdict::accept();
+    };
+    auto srv = net::ws_server::make(rt_->io(), self_->address(),
+                                    std::move(opts), std::move(check));
+    std::string error;
+    if (!srv->start(error)) {
+      log(level::err, "listen_failed", {{"error", error}});
+      return fail(supervision::make_fatal("onebot reverse: " + error));
+    }
+    st.server = srv;
+    // The state is gone when attachables run: capture by value.
+    self_->attach_functor([srv, current = current_] {
+      srv->stop();
+      if (*current)
+        (*current)->close(1001, "bye");
+    });
+    st.ready = true;
+    supervision::report_ready(self_, parent_);
+    log(level::info, "listening",
+        {{"listen", settings_.listen},
+         {"port", std::to_string(srv->port())},
+         {"path", settings_.path},
+         {"auth", settings_.access_token.empty() ? "none" : "bearer"}});
+  }
+
+  void on_reverse_closed(const std::string& what) {
+    auto& st = self_->state;
+    if (st.sessions.empty() || !st.conn_finished || !*st.conn_finished) {
+      log(level::debug, "replaced_connection_closed", {{"close", what}});
+      return;
+    }
+    log(level::warn, "disconnected",
+        {{"self_id", std::to_string(st.conn_self_id)}, {"close", what}});
+    drop_connection();
+  }
+
+  /// Forgets the driven connection; its actions can no longer be answered.
+  void drop_connection() {
+    auto& st = self_->state;
+    // A closing connection runs on without its handle, bounded by its
+    // own close deadline.
+    st.sessions.clear();
+    current_->reset();
+    st.conn_finished.reset();
+    ++st.heartbeat_generation; // disarms the watchdog
+    st.heartbeat_interval.reset();
+    if (!st.pending.empty()) {
+      log(level::warn, "actions_abandoned",
+          {{"count", std::to_string(st.pending.size())}});
+      st.pending.clear();
+    }
+  }
+
   // Connect plus upgrade, each bounded by connect_timeout, and a margin.
   milliseconds open_limit() const {
     return to_ms(settings_.connect_timeout) * 2 + milliseconds{500};
@@ -469,6 +620,10 @@ private:
   uint64_t incarnation_;
   ws_factory factory_;
   caf::actor parent_;
+  /// Reverse mode: the driven connection, for closing it on exit (the
+  /// state is gone when attachables run).
+  std::shared_ptr<std::shared_ptr<net::ws_session>> current_
+    = std::make_shared<std::shared_ptr<net::ws_session>>();
 };
 
 caf::behavior client(self_ptr self, runtime_ptr rt,
@@ -485,6 +640,7 @@ caf::behavior client(self_ptr self, runtime_ptr rt,
     return {}; // quit during start; the reason is already set
   return {
     [=](net::ws_open_atom) { logic->on_open(); },
+    [=](net::ws_accept_atom, net::ws_accepted& acc) { logic->on_accept(acc); },
     [=](net::ws_frame_atom, std::string& payload, bool binary) {
       logic->on_frame(payload, binary);
     },

@@ -1,4 +1,4 @@
-// The `onebot` platform (OneBot v11, PROTOCOLS.md §4) in forward mode:
+// The `onebot` platform (OneBot v11, PROTOCOLS.md §4). Forward mode:
 // tether dials the implementation's WebSocket (universal `/`, or `/api` +
 // `/event` with split_endpoints) and keeps it.
 //
@@ -14,6 +14,14 @@
 // - WS pings (ping_interval, ping_timeout) catch half-open sockets;
 // - a 401/403 on the upgrade parks the node (the token is wrong; retrying
 //   cannot help); any other failure exits for a restart with backoff.
+//
+// Reverse mode: the actor listens (net::ws_server on `listen`, `path`) and
+// the implementation dials in with X-Self-ID, X-Client-Role: Universal and
+// the bearer token; refusals (400/401/403/404) are logged and the node
+// keeps listening. The newest accepted connection is driven as above;
+// while none is connected, replies fail at once. A missed heartbeat drops
+// the connection, not the node. An address that cannot be bound parks.
+// API/Event role pairs are refused (400).
 
 #pragma once
 

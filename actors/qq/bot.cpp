@@ -6,6 +6,7 @@
 #include "actors/qq/dialect.hpp"
 #include "actors/qq/sender.hpp"
 #include "actors/qq/token.hpp"
+#include "actors/qq/webhook.hpp"
 #include "config/logging.hpp"
 #include "protocols/net/http_client.hpp"
 #include "protocols/qq/intents.hpp"
@@ -50,8 +51,19 @@ child_spec bot_spec(runtime_ptr rt, const config::tether_config& cfg,
                         ctx.path);
   };
   std::vector<child_spec> children{tok, rest};
-  for (auto& x : gateway::gateway_children(rt, bot, cfg, bot_path))
-    children.push_back(std::move(x));
+  if (settings.webhook) {
+    // Callbacks through the ingress instead of gateway shards.
+    child_spec hook;
+    hook.id = "webhook";
+    hook.policy = cfg.policy_for(bot_path + "/webhook");
+    hook.start = [rt, name, settings, seen](child_context& ctx) {
+      return spawn_webhook(ctx.parent, rt, name, settings, seen, ctx.path);
+    };
+    children.push_back(std::move(hook));
+  } else {
+    for (auto& x : gateway::gateway_children(rt, bot, cfg, bot_path))
+      children.push_back(std::move(x));
+  }
   return supervisor_spec(entry.id(),
                          gateway::gateway_flags(strategy::one_for_one),
                          std::move(children), cfg.policy_for(bot_path));

@@ -24,10 +24,6 @@ bool seen_ids::first(const std::string& id) {
   return true;
 }
 
-namespace {
-
-// Group and channel @-messages start with a space where the mention was;
-// without it, `/ping` routes like everywhere else.
 void trim_leading_space(inbound_message& msg) {
   auto n = msg.text.find_first_not_of(" \t");
   if (n == 0 || n == std::string::npos)
@@ -45,6 +41,8 @@ void trim_leading_space(inbound_message& msg) {
       ++i;
   }
 }
+
+namespace {
 
 class qq_dialect : public gateway::dialect {
 public:

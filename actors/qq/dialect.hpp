@@ -15,6 +15,7 @@
 #include "actors/gateway/bot_state.hpp"
 #include "actors/qq/token.hpp"
 #include "config/config.hpp"
+#include "protocols/message.hpp"
 
 namespace tether::qq {
 
@@ -38,6 +39,10 @@ private:
 };
 
 gateway::gateway_settings gateway_settings_of(const config::qq_settings& x);
+
+/// Drops the space QQ leaves where an @-mention was, so `/ping` routes
+/// alike in every scene.
+void trim_leading_space(inbound_message& msg);
 
 /// The OpenAPI base: `api_base`, else the production or sandbox host.
 std::string api_base_of(const config::qq_settings& x);

@@ -12,6 +12,7 @@
 #include "actors/ingress/type_ids.hpp"
 #include "actors/type_ids.hpp"
 #include "config/logging.hpp"
+#include "protocols/pacing/keyed_pacer.hpp"
 #include "protocols/wecom/crypto.hpp"
 #include "protocols/wecom/message.hpp"
 #include "protocols/xml/flat_xml.hpp"
@@ -27,6 +28,22 @@ using level = spdlog::level::level_enum;
 using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+
+// message/send per member. PROTOCOLS.md §6.2 (doc 90236): 30 per minute
+// and 1000 per hour to one member, excess silently dropped. A bucket of
+// 10 refilled every 4 s allows at most 10 + 15 = 25 per minute and
+// 10 + 900 = 910 per hour.
+pacing::pacer_limits member_limits() {
+  pacing::pacer_limits out;
+  out.interval = seconds{4};
+  out.burst = 10;
+  out.max_keys = 10000;
+  out.max_delay = seconds{120};
+  return out;
+}
+
+/// Replies waiting for their member's slot at most; beyond, replies drop.
+constexpr size_t max_paced = 1000;
 
 struct waiting_push {
   webhook_call_ptr call;
@@ -47,10 +64,38 @@ struct hook_state {
   std::map<std::string, waiting_push> waiting;
   uint64_t dispatched = 0;
   uint64_t duplicates = 0;
+  pacing::keyed_pacer pacer{member_limits()};
+  /// message/send replies waiting for their slot, by ticket.
+  std::map<uint64_t, api_job> paced;
+  uint64_t next_ticket = 1;
   static inline const char* name = "wecom.hook";
 };
 
 using self_ptr = caf::stateful_actor<hook_state>*;
+
+// Hands `job` to the outbox now, or at the member's next slot by a delayed
+// (reply_atom, ticket) to this actor.
+void pace(self_ptr self, const std::string& path, const std::string& member,
+          api_job job) {
+  auto& st = self->state;
+  auto now = std::chrono::steady_clock::now();
+  auto slot = st.pacer.acquire_at(member, now);
+  const char* why = nullptr;
+  if (!slot.granted())
+    why = pacing::to_string(slot.kind);
+  else if (slot.at <= now)
+    return st.out->add(self, std::move(job));
+  else if (st.paced.size() >= max_paced)
+    why = "pacing_queue_full";
+  if (why) {
+    logging::log(level::warn, "wecom", "send_dropped",
+                 {{"path", path}, {"what", job.what}, {"reason", why}});
+    return;
+  }
+  auto ticket = st.next_ticket++;
+  st.paced.emplace(ticket, std::move(job));
+  self->delayed_send(self, slot.at - now, reply_atom::value, ticket);
+}
 
 int64_t to_int(const std::string& str) {
   try {
@@ -249,6 +294,17 @@ caf::behavior hook(self_ptr self, runtime_ptr rt,
           return {api_verdict::retry, why};
         return {api_verdict::drop, why};
       };
+      // Passive replies above are answers, not message/send: only these
+      // count against the member's limit.
+      pace(self, path, reply.context.room_id, std::move(job));
+    },
+    [=](reply_atom, uint64_t ticket) {
+      auto& st = self->state;
+      auto i = st.paced.find(ticket);
+      if (i == st.paced.end())
+        return;
+      auto job = std::move(i->second);
+      st.paced.erase(i);
       st.out->add(self, std::move(job));
     },
     [=](api_send_atom, uint64_t id) { self->state.out->send(self, id); },

@@ -330,9 +330,20 @@ outcome handle_request(const request& req, const webhook_config& cfg) {
     out.error = std::move(why);
     return out;
   };
+  // With an encrypt key, check a given signature before decrypting, and
+  // answer every failure of an unsigned body alike, so that nobody can
+  // tell bad padding from a bad signature (a padding oracle).
+  bool encrypted = !cfg.encrypt_key.empty();
+  bool has_signature = !req.signature.empty();
+  bool signed_ok = encrypted && has_signature
+                   && verify_signature(req.timestamp, req.nonce,
+                                       cfg.encrypt_key, req.body,
+                                       req.signature);
+  if (encrypted && has_signature && !signed_ok)
+    return reject(401, "feishu: signature mismatch");
   std::string why;
   auto plain = open_body(req.body, cfg.encrypt_key, &why);
-  if (!plain) return reject(400, why);
+  if (!plain) return reject(encrypted && !signed_ok ? 401 : 400, why);
   if (auto challenge = as_url_verification(*plain)) {
     if (!cfg.verification_token.empty()
         && !crypto::constant_time_equal(challenge->token,
@@ -343,10 +354,7 @@ outcome handle_request(const request& req, const webhook_config& cfg) {
     out.response = challenge_response(challenge->challenge);
     return out;
   }
-  if (!cfg.encrypt_key.empty()
-      && !verify_signature(req.timestamp, req.nonce, cfg.encrypt_key, req.body,
-                           req.signature))
-    return reject(401, "feishu: signature mismatch");
+  if (encrypted && !signed_ok) return reject(401, "feishu: signature mismatch");
   auto env = parse_envelope(*plain, &why);
   if (!env) return reject(400, why);
   if (!cfg.verification_token.empty()

@@ -144,10 +144,12 @@ struct outcome {
   std::string error;
 };
 
-/// Opens the body; answers url_verification after checking its token
-/// (the SDKs skip the signature for it); otherwise requires a valid
-/// signature when an encrypt key is configured, parses the envelope and
-/// checks header.token.
+/// With an encrypt key: rejects a wrong signature before decrypting, and
+/// accepts an unsigned body only as url_verification (the SDKs skip the
+/// signature for it); a body that does not decrypt is a 401 unless it was
+/// signed, so padding errors cannot be told from signature errors. Then
+/// answers url_verification after checking its token, or parses the
+/// envelope and checks header.token.
 outcome handle_request(const request& req, const webhook_config& cfg);
 
 } // namespace tether::feishu

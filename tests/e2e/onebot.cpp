@@ -1,6 +1,7 @@
 // The real tetherd against the fake OneBot v11 implementation
-// (tests/fakes/onebot) in forward mode: tetherd dials the fake. The fake
-// runs in this process; tetherd is a child process.
+// (tests/fakes/onebot), in forward mode (tetherd dials the fake) and in
+// reverse mode (the fake dials tetherd). The fake runs in this process;
+// tetherd is a child process.
 
 #define CAF_SUITE e2e.onebot
 
@@ -21,6 +22,7 @@ using namespace std::chrono_literals;
 using tether::fakes::fake_onebot;
 using tether::fakes::onebot_format;
 using tether::fakes::onebot_options;
+using tether::fakes::onebot_role;
 using tether::test::contains;
 using tether::test::deadline_in;
 using tether::test::process;
@@ -39,6 +41,7 @@ onebot_options fake_options() {
   onebot_options opts;
   opts.access_token = "test-token";
   opts.heartbeat_interval = heartbeat_interval;
+  opts.reverse_reconnect_interval = 200ms;
   return opts;
 }
 
@@ -218,6 +221,56 @@ struct fixture {
     CAF_CHECK(xs.empty());
   }
 
+  // -- reverse mode -----------------------------------------------------------
+
+  static constexpr const char* reverse_settings
+    = "      mode: reverse\n"
+      "      listen: 127.0.0.1:0\n"
+      "      self_id: 10001\n";
+
+  // The port tetherd listens on, from its `onebot listening` line; 0 when
+  // it does not come within the timeout.
+  uint16_t listening_port(steady_clock::duration timeout = 10s) {
+    uint16_t port = 0;
+    wait(
+      [&] {
+        auto& text = daemon->stderr_text();
+        auto pos = text.find("onebot listening");
+        if (pos == std::string::npos)
+          return false;
+        auto eol = text.find('\n', pos);
+        auto key = text.find("port=", pos);
+        if (key == std::string::npos || (eol != std::string::npos && key > eol))
+          return false;
+        port = static_cast<uint16_t>(std::stoi(text.substr(key + 5, 6)));
+        return true;
+      },
+      timeout);
+    return port;
+  }
+
+  std::string reverse_url(uint16_t port) {
+    return "ws://127.0.0.1:" + std::to_string(port) + "/onebot/v11/ws";
+  }
+
+  // Starts tetherd in reverse mode and lets the fake dial in.
+  bool start_reverse() {
+    if (!launch("test-token", reverse_settings))
+      return false;
+    auto port = listening_port();
+    if (port == 0) {
+      CAF_MESSAGE("tetherd did not listen:\n" << daemon->stderr_text());
+      return false;
+    }
+    fake.dial(reverse_url(port), onebot_role::universal);
+    if (wait([&] { return fake.live_connections() == 1
+                          && stderr_has("onebot connected"); },
+             10s))
+      return true;
+    CAF_MESSAGE("the fake did not get in:\n" << daemon->stderr_text());
+    return false;
+  }
+
   std::optional<int> stop() {
     daemon->signal(SIGTERM);
     std::optional<int> code;
@@ -369,6 +422,68 @@ CAF_TEST(sigterm while the implementation is unreachable exits cleanly) {
   auto t0 = steady_clock::now();
   CAF_CHECK_EQUAL(stop(), 0);
   CAF_CHECK_LESS(ms_since(t0), 5000);
+}
+
+CAF_TEST(reverse mode serves the implementation that dials in) {
+  CAF_REQUIRE(start_reverse());
+  CAF_CHECK(group_ping());
+  CAF_CHECK(private_ping());
+  CAF_CHECK_EQUAL(fake.action_count("send_group_msg"), 1);
+  for (auto& a : fake.actions())
+    CAF_CHECK(a.reverse);
+  CAF_CHECK_EQUAL(fake.auth_failures(), 0);
+  CAF_CHECK(!stderr_has("test-token"));
+  check_no_violations();
+  auto t0 = steady_clock::now();
+  CAF_CHECK_EQUAL(stop(), 0);
+  CAF_CHECK_LESS(ms_since(t0), 5000);
+}
+
+CAF_TEST(reverse mode refuses wrong credentials and stays healthy) {
+  CAF_REQUIRE(launch("wrong-token", reverse_settings));
+  auto port = listening_port();
+  CAF_REQUIRE_NOT_EQUAL(port, 0);
+  // A token tetherd does not know: 403; none at all: 401.
+  fake.dial(reverse_url(port), onebot_role::universal);
+  auto no_token_opts = fake_options();
+  no_token_opts.access_token = "";
+  fake_onebot no_token{no_token_opts};
+  no_token.dial(reverse_url(port), onebot_role::universal);
+  CAF_CHECK(wait([&] { return fake.dial_attempts() >= 3
+                              && no_token.dial_attempts() >= 3; },
+                 10s));
+  CAF_CHECK(stderr_has("onebot handshake_rejected"));
+  CAF_CHECK(stderr_has("status=403"));
+  CAF_CHECK(stderr_has("status=401"));
+  CAF_CHECK(!stderr_has("onebot connected"));
+  CAF_CHECK_EQUAL(fake.live_connections(), 0);
+  fake.push_private_message(user, "/ping");
+  std::this_thread::sleep_for(300ms);
+  CAF_CHECK_EQUAL(fake.actions().size(), 0u);
+  CAF_CHECK(ping_through_sandbox());
+  // Refused peers never cost the node its place: it keeps listening.
+  CAF_CHECK(!stderr_has("park path=platforms/onebot:qq"));
+  CAF_CHECK(!stderr_has("wrong-token"));
+  CAF_CHECK(!stderr_has("test-token"));
+  no_token.stop_dialing();
+  fake.stop_dialing();
+  CAF_CHECK_EQUAL(stop(), 0);
+}
+
+CAF_TEST(reverse mode serves again after the implementation redials) {
+  CAF_REQUIRE(start_reverse());
+  CAF_REQUIRE(private_ping());
+  auto attempts = fake.dial_attempts();
+  fake.drop();
+  CAF_CHECK(wait([&] { return stderr_has("onebot disconnected"); }, 5s));
+  CAF_CHECK(wait([&] { return fake.dial_attempts() > attempts
+                              && fake.live_connections() == 1
+                              && stderr_count("onebot connected") >= 2; },
+                 5s));
+  CAF_CHECK(private_ping());
+  CAF_CHECK(group_ping());
+  check_no_violations();
+  CAF_CHECK_EQUAL(stop(), 0);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

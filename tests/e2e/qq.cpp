@@ -11,8 +11,16 @@
 #include <string>
 #include <thread>
 
+#include <ctime>
+#include <future>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
 #include "caf/test/unit_test.hpp"
 #include "fakes/qq/fake_qq.hpp"
+#include "protocols/net/http_client.hpp"
+#include "protocols/qq/webhook.hpp"
 #include "support/temp_dir.hpp"
 #include "support/tetherd.hpp"
 
@@ -41,6 +49,8 @@ struct fixture {
   tether::test::tetherd daemon;
   std::string secret = "test-secret";
   std::string token_margin = "60s";
+  // Webhook mode: callbacks through the ingress on this port.
+  uint16_t hook_port = 0;
 
   ~fixture() {
     auto t = caf::test::engine::current_test();
@@ -83,7 +93,8 @@ struct fixture {
            "      token_refresh_margin: "
         << token_margin
         << "\n"
-           "      ping_interval: 500ms\n"
+        << (hook_port != 0 ? "      mode: webhook\n" : "")
+        << "      ping_interval: 500ms\n"
            "      ping_timeout: 1s\n"
            "      connect_timeout: 2s\n"
            "      request_timeout: 2s\n"
@@ -92,6 +103,8 @@ struct fixture {
            "routes:\n"
            "  - match: {prefix: \"/\"}\n"
            "    handler: commands\n";
+    if (hook_port != 0)
+      out << "ingress:\n  listen: 127.0.0.1:" << hook_port << "\n";
     return path;
   }
 
@@ -155,6 +168,45 @@ struct fixture {
     return daemon.stop();
   }
 };
+
+/// A port nobody listens on (bound once, then released).
+uint16_t unused_port() {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor acc{
+    io, {boost::asio::ip::make_address("127.0.0.1"), 0}};
+  return acc.local_endpoint().port();
+}
+
+/// One POST, signed the way QQ signs callbacks (unless `tamper`).
+tether::net::http_response post_signed(uint16_t port, const std::string& path,
+                                       const std::string& secret,
+                                       const std::string& body,
+                                       bool tamper = false) {
+  auto key = tether::qq::make_webhook_key(secret);
+  // Now: events outside the replay window are refused.
+  auto ts = std::to_string(std::time(nullptr));
+  auto sig = tether::qq::sign_hex(*key, ts + body);
+  if (tamper)
+    sig[0] = sig[0] == '0' ? '1' : '0';
+  boost::asio::io_context io;
+  auto client = tether::net::http_client::make(io, {});
+  tether::net::http_request req;
+  req.method = "POST";
+  req.url = "http://127.0.0.1:" + std::to_string(port) + path;
+  req.body = body;
+  req.timeout = 5s;
+  req.headers = {{"Content-Type", "application/json"},
+                 {"User-Agent", "QQBot-Callback"},
+                 {"X-Signature-Ed25519", sig},
+                 {"X-Signature-Timestamp", ts}};
+  tether::net::http_response result;
+  client->request(req, [&](tether::net::http_response resp) {
+    result = std::move(resp);
+    client->shutdown();
+  });
+  io.run_for(10s);
+  return result;
+}
 
 } // namespace
 
@@ -277,6 +329,53 @@ CAF_TEST(sigterm during a reconnect storm exits within the deadline) {
   auto t0 = steady_clock::now();
   CAF_CHECK_EQUAL(stop(), 0);
   CAF_CHECK_LESS(steady_clock::now() - t0, 6s);
+}
+
+CAF_TEST(webhook mode validates the address and answers signed events) {
+  hook_port = unused_port();
+  CAF_REQUIRE(launch());
+  CAF_REQUIRE(wait(
+    [&] {
+      return stderr_has("webhook_ready") && stderr_has("token_refreshed")
+             && stderr_has("ingress listening");
+    },
+    10s));
+  auto path = std::string{"/hooks/qq/main"};
+  // op 13: prove we hold the secret by signing event_ts + plain_token.
+  auto validation = std::string{R"({"d":{"plain_token":"Arq0D5A61EgUu4OxUvOp",)"}
+                    + R"("event_ts":"1725442341"},"op":13})";
+  auto resp = post_signed(hook_port, path, secret, validation);
+  CAF_CHECK_EQUAL(resp.status, 200);
+  auto key = tether::qq::make_webhook_key(secret);
+  auto expected = tether::qq::sign_hex(*key, "1725442341Arq0D5A61EgUu4OxUvOp");
+  CAF_CHECK(resp.body.find("\"plain_token\":\"Arq0D5A61EgUu4OxUvOp\"")
+            != std::string::npos);
+  CAF_CHECK(resp.body.find(expected) != std::string::npos);
+  // op 0: a group /ping, answered through the OpenAPI, acknowledged op 12.
+  auto event = std::string{R"({"op":0,"s":1,"t":"GROUP_AT_MESSAGE_CREATE",)"}
+               + R"("id":"GROUP_AT_MESSAGE_CREATE:e1","d":)"
+               + fake->group_at_message_json(group, "MEMBER_1", " /ping",
+                                             "MSG_HOOK_1")
+               + "}";
+  // A wrong signature is refused and dispatches nothing.
+  auto bad = post_signed(hook_port, path, secret, event, true);
+  CAF_CHECK_EQUAL(bad.status, 401);
+  CAF_CHECK(bad.body.empty());
+  std::this_thread::sleep_for(300ms);
+  CAF_CHECK_EQUAL(pongs(), 0u);
+  auto ok = post_signed(hook_port, path, secret, event);
+  CAF_CHECK_EQUAL(ok.status, 200);
+  CAF_CHECK_EQUAL(ok.body, R"({"op":12,"d":0})");
+  CAF_CHECK(wait([&] { return pongs() == 1; }, 5s));
+  // QQ retries a delivery it did not see acknowledged: dispatched once.
+  auto again = post_signed(hook_port, path, secret, event);
+  CAF_CHECK_EQUAL(again.status, 200);
+  std::this_thread::sleep_for(500ms);
+  CAF_CHECK_EQUAL(pongs(), 1u);
+  CAF_CHECK_EQUAL(fake->connection_count(), 0); // no gateway in this mode
+  CAF_CHECK(!stderr_has(secret));
+  check_no_violations();
+  CAF_CHECK_EQUAL(stop(), 0);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

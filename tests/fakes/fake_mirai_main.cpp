@@ -5,22 +5,17 @@
 //
 // Example: fake_mirai --port 0 --verify-key secret --qq 10001
 
-#include <cerrno>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
-#include <exception>
 #include <string>
 
-#include <signal.h>
-
+#include "fakes/common/main_args.hpp"
 #include "fakes/mirai/fake_mirai.hpp"
 
-#include <pthread.h>
-
 namespace {
+
+using tether::fakes::common::parse_number;
 
 void usage(const char* argv0) {
   std::fprintf(stderr,
@@ -29,73 +24,28 @@ void usage(const char* argv0) {
                argv0, argv0);
 }
 
-bool parse_number(const char* str, unsigned long long max,
-                  unsigned long long& out) {
-  char* end = nullptr;
-  errno = 0;
-  auto x = std::strtoull(str, &end, 10);
-  if (errno != 0 || end == str || *end != '\0' || x > max) return false;
-  out = x;
-  return true;
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
   tether::fakes::mirai_options opts;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "-h" || arg == "--help") {
-      usage(argv[0]);
-      return EXIT_SUCCESS;
-    }
-    if (i + 1 >= argc) {
-      usage(argv[0]);
-      return EXIT_FAILURE;
-    }
-    const char* val = argv[++i];
-    unsigned long long n = 0;
-    bool ok = true;
-    if (arg == "--port") {
-      ok = parse_number(val, 65535, n);
-      opts.port = static_cast<uint16_t>(n);
-    } else if (arg == "--verify-key") {
-      opts.verify_key = val;
-    } else if (arg == "--qq") {
-      ok = parse_number(val, 1ull << 62, n) && n > 0;
-      opts.bots = {static_cast<int64_t>(n)};
-    } else {
-      ok = false;
-    }
-    if (!ok) {
-      std::fprintf(stderr, "bad argument: %s %s\n", arg.c_str(), val);
-      usage(argv[0]);
-      return EXIT_FAILURE;
-    }
-  }
-  // Block the signals before the io threads exist so that they inherit the
-  // mask and only sigtimedwait below sees them.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  try {
-    tether::fakes::fake_mirai fake{opts};
-    std::printf("listening 127.0.0.1:%u\n", static_cast<unsigned>(fake.port()));
-    std::fflush(stdout);
-    size_t reported = 0;
-    timespec poll_interval{0, 200 * 1000 * 1000};
-    for (;;) {
-      auto sig = sigtimedwait(&set, nullptr, &poll_interval);
-      auto all = fake.violations();
-      for (; reported < all.size(); ++reported)
-        std::fprintf(stderr, "violation: %s\n", all[reported].c_str());
-      if (sig == SIGTERM || sig == SIGINT) break;
-    }
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "fake_mirai: %s\n", e.what());
-    return EXIT_FAILURE;
-  }
-  return EXIT_SUCCESS;
+  auto done = tether::fakes::common::parse_args(
+    argc, argv, usage, [&opts](const std::string& arg, const char* val) {
+      unsigned long long n = 0;
+      bool ok = true;
+      if (arg == "--port") {
+        ok = parse_number(val, 65535, n);
+        opts.port = static_cast<uint16_t>(n);
+      } else if (arg == "--verify-key") {
+        opts.verify_key = val;
+      } else if (arg == "--qq") {
+        ok = parse_number(val, 1ull << 62, n) && n > 0;
+        opts.bots = {static_cast<int64_t>(n)};
+      } else {
+        ok = false;
+      }
+      return ok;
+    });
+  if (done) return *done;
+  return tether::fakes::common::run_fake<tether::fakes::fake_mirai>(
+    "fake_mirai", opts);
 }

@@ -5,22 +5,18 @@
 //
 // Example: fake_onebot --port 0 --token secret --heartbeat-ms 5000
 
-#include <cerrno>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <exception>
 #include <string>
 
-#include <signal.h>
-
+#include "fakes/common/main_args.hpp"
 #include "fakes/onebot/fake_onebot.hpp"
 
-#include <pthread.h>
-
 namespace {
+
+using tether::fakes::common::parse_number;
 
 void usage(const char* argv0) {
   std::fprintf(
@@ -31,85 +27,42 @@ void usage(const char* argv0) {
     argv0, argv0);
 }
 
-bool parse_number(const char* str, unsigned long long max,
-                  unsigned long long& out) {
-  char* end = nullptr;
-  errno = 0;
-  auto x = std::strtoull(str, &end, 10);
-  if (errno != 0 || end == str || *end != '\0' || x > max) return false;
-  out = x;
-  return true;
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
   tether::fakes::onebot_options opts;
   std::string reverse;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "-h" || arg == "--help") {
-      usage(argv[0]);
-      return EXIT_SUCCESS;
-    }
-    if (i + 1 >= argc) {
-      usage(argv[0]);
-      return EXIT_FAILURE;
-    }
-    const char* val = argv[++i];
-    unsigned long long n = 0;
-    bool ok = true;
-    if (arg == "--port") {
-      ok = parse_number(val, 65535, n);
-      opts.port = static_cast<uint16_t>(n);
-    } else if (arg == "--token") {
-      opts.access_token = val;
-    } else if (arg == "--self-id") {
-      ok = parse_number(val, 1ull << 62, n) && n > 0;
-      opts.self_id = static_cast<int64_t>(n);
-    } else if (arg == "--heartbeat-ms") {
-      ok = parse_number(val, 86400000, n) && n > 0;
-      opts.heartbeat_interval = std::chrono::milliseconds{n};
-    } else if (arg == "--format") {
-      ok = std::strcmp(val, "string") == 0 || std::strcmp(val, "array") == 0;
-      opts.message_format = std::strcmp(val, "array") == 0
-                              ? tether::fakes::onebot_format::array
-                              : tether::fakes::onebot_format::string;
-    } else if (arg == "--reverse") {
-      reverse = val;
-    } else {
-      ok = false;
-    }
-    if (!ok) {
-      std::fprintf(stderr, "bad argument: %s %s\n", arg.c_str(), val);
-      usage(argv[0]);
-      return EXIT_FAILURE;
-    }
-  }
-  // Block the signals before the io threads exist so that they inherit the
-  // mask and only sigtimedwait below sees them.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  try {
-    tether::fakes::fake_onebot fake{opts};
-    if (!reverse.empty()) fake.dial(reverse);
-    std::printf("listening 127.0.0.1:%u\n", static_cast<unsigned>(fake.port()));
-    std::fflush(stdout);
-    size_t reported = 0;
-    timespec poll_interval{0, 200 * 1000 * 1000};
-    for (;;) {
-      auto sig = sigtimedwait(&set, nullptr, &poll_interval);
-      auto all = fake.violations();
-      for (; reported < all.size(); ++reported)
-        std::fprintf(stderr, "violation: %s\n", all[reported].c_str());
-      if (sig == SIGTERM || sig == SIGINT) break;
-    }
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "fake_onebot: %s\n", e.what());
-    return EXIT_FAILURE;
-  }
-  return EXIT_SUCCESS;
+  auto done = tether::fakes::common::parse_args(
+    argc, argv, usage,
+    [&opts, &reverse](const std::string& arg, const char* val) {
+      unsigned long long n = 0;
+      bool ok = true;
+      if (arg == "--port") {
+        ok = parse_number(val, 65535, n);
+        opts.port = static_cast<uint16_t>(n);
+      } else if (arg == "--token") {
+        opts.access_token = val;
+      } else if (arg == "--self-id") {
+        ok = parse_number(val, 1ull << 62, n) && n > 0;
+        opts.self_id = static_cast<int64_t>(n);
+      } else if (arg == "--heartbeat-ms") {
+        ok = parse_number(val, 86400000, n) && n > 0;
+        opts.heartbeat_interval = std::chrono::milliseconds{n};
+      } else if (arg == "--format") {
+        ok = std::strcmp(val, "string") == 0 || std::strcmp(val, "array") == 0;
+        opts.message_format = std::strcmp(val, "array") == 0
+                                ? tether::fakes::onebot_format::array
+                                : tether::fakes::onebot_format::string;
+      } else if (arg == "--reverse") {
+        reverse = val;
+      } else {
+        ok = false;
+      }
+      return ok;
+    });
+  if (done) return *done;
+  return tether::fakes::common::run_fake<tether::fakes::fake_onebot>(
+    "fake_onebot", opts, [&reverse](tether::fakes::fake_onebot& fake) {
+      if (!reverse.empty()) fake.dial(reverse);
+    });
 }

@@ -21,6 +21,7 @@
 
 #include "caf/test/unit_test.hpp"
 #include "support/process.hpp"
+#include "support/raw_clients.hpp"
 
 #include <zlib.h>
 
@@ -39,27 +40,10 @@ using steady = std::chrono::steady_clock;
 
 namespace {
 
-constexpr auto io_timeout = 2s;
-
-/// How long we wait to be sure that something does *not* arrive.
-constexpr auto silence = 300ms;
-
-/// Runs `ioc` until `done` holds or `timeout` passed; on timeout calls
-/// `cancel` and lets the aborted handler finish.
-template<class Cancel>
-bool run_until(asio::io_context& ioc, const bool& done,
-               std::chrono::milliseconds timeout, Cancel cancel) {
-  ioc.restart();
-  auto deadline = steady::now() + timeout;
-  while (!done && steady::now() < deadline)
-    ioc.run_one_for(deadline - steady::now());
-  if (done) return true;
-  cancel();
-  ioc.restart();
-  for (int i = 0; i < 100 && !done; ++i)
-    ioc.run_one_for(20ms);
-  return false;
-}
+using tether::test::raw::http_result;
+using tether::test::raw::io_timeout;
+using tether::test::raw::run_until;
+using tether::test::raw::silence;
 
 std::string gateway_target(bool compress = false) {
   return compress ? "/gateway?v=10&encoding=json&compress=zlib-stream"
@@ -250,71 +234,18 @@ private:
   uint16_t close_code_ = 0;
 };
 
-struct http_result {
-  bool ok = false;
-  http::response<http::string_body> res;
-  /// The parsed body (discarded if not JSON).
-  json body;
-
-  unsigned status() const {
-    return res.result_int();
-  }
-
-  std::string header(const char* name) const {
-    return std::string{res[name]};
-  }
-};
-
 const std::vector<std::pair<std::string, std::string>> bot_headers{
   {"Authorization", "Bot test-token"},
   {"User-Agent", "DiscordBot (https://example.org/tether, 0.1)"},
 };
 
-/// One request on a fresh connection.
+/// One request on a fresh connection, as the bot by default.
 http_result
 http_call(uint16_t port, http::verb verb, const std::string& target,
           const std::string& body = {},
           const std::vector<std::pair<std::string, std::string>>& headers
           = bot_headers) {
-  http_result result;
-  asio::io_context ioc;
-  beast::tcp_stream stream{ioc};
-  auto cancel = [&] {
-    stream.close();
-  };
-  bool done = false;
-  beast::error_code err;
-  stream.async_connect(tcp::endpoint{asio::ip::address_v4::loopback(), port},
-                       [&](beast::error_code ec) {
-                         err = ec;
-                         done = true;
-                       });
-  if (!run_until(ioc, done, io_timeout, cancel) || err) return result;
-  http::request<http::string_body> req{verb, target, 11};
-  req.set(http::field::host, "127.0.0.1");
-  for (auto& [k, v] : headers)
-    req.set(k, v);
-  if (!body.empty()) {
-    req.set(http::field::content_type, "application/json");
-    req.body() = body;
-  }
-  req.prepare_payload();
-  done = false;
-  http::async_write(stream, req, [&](beast::error_code ec, size_t) {
-    err = ec;
-    done = true;
-  });
-  if (!run_until(ioc, done, io_timeout, cancel) || err) return result;
-  done = false;
-  beast::flat_buffer buf;
-  http::async_read(stream, buf, result.res, [&](beast::error_code ec, size_t) {
-    err = ec;
-    done = true;
-  });
-  if (!run_until(ioc, done, io_timeout, cancel) || err) return result;
-  result.ok = true;
-  result.body = json::parse(result.res.body(), nullptr, false);
-  return result;
+  return tether::test::raw::http_call(port, verb, target, body, headers);
 }
 
 http_result post_message(uint16_t port, const std::string& channel,

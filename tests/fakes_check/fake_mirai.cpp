@@ -23,6 +23,7 @@
 
 #include "caf/test/unit_test.hpp"
 #include "support/process.hpp"
+#include "support/raw_clients.hpp"
 
 using namespace std::chrono_literals;
 using tether::fakes::fake_mirai;
@@ -40,156 +41,9 @@ using json = nlohmann::json;
 using steady = std::chrono::steady_clock;
 using header_list = std::vector<std::pair<std::string, std::string>>;
 
-constexpr auto io_timeout = 2s;
-
-/// How long we wait to be sure that something does *not* arrive.
-constexpr auto silence = 300ms;
-
-/// Runs `ioc` until `done` holds or `timeout` passed; on timeout calls
-/// `cancel` and lets the aborted handler finish.
-template<class Cancel>
-bool run_until(asio::io_context& ioc, const bool& done,
-               std::chrono::milliseconds timeout, Cancel cancel) {
-  ioc.restart();
-  auto deadline = steady::now() + timeout;
-  while (!done && steady::now() < deadline)
-    ioc.run_one_for(deadline - steady::now());
-  if (done) return true;
-  cancel();
-  ioc.restart();
-  for (int i = 0; i < 100 && !done; ++i)
-    ioc.run_one_for(20ms);
-  return false;
-}
-
-/// A minimal blocking WebSocket client; every step has a deadline.
-class ws_client {
-public:
-  ws_client(uint16_t port, std::string target, header_list headers = {})
-    : port_(port),
-      target_(std::move(target)),
-      headers_(std::move(headers)),
-      ws_(ioc_) {
-    // nop
-  }
-
-  bool connect() {
-    bool done = false;
-    beast::error_code result;
-    auto& tcp_layer = beast::get_lowest_layer(ws_);
-    tcp_layer.async_connect(tcp::endpoint{asio::ip::address_v4::loopback(),
-                                          port_},
-                            [&](beast::error_code ec) {
-                              result = ec;
-                              done = true;
-                            });
-    auto cancel = [&] {
-      tcp_layer.close();
-    };
-    if (!run_until(ioc_, done, io_timeout, cancel) || result) return false;
-    ws_.set_option(websocket::stream_base::decorator(
-      [headers = headers_](websocket::request_type& req) {
-        for (auto& [k, v] : headers)
-          req.set(k, v);
-      }));
-    done = false;
-    ws_.async_handshake(response, "127.0.0.1:" + std::to_string(port_), target_,
-                        [&](beast::error_code ec) {
-                          result = ec;
-                          done = true;
-                        });
-    return run_until(ioc_, done, io_timeout, cancel) && !result;
-  }
-
-  bool send(const json& frame) {
-    bool done = false;
-    beast::error_code result;
-    auto text = std::make_shared<std::string>(frame.dump());
-    ws_.text(true);
-    ws_.async_write(asio::buffer(*text), [&](beast::error_code ec, size_t) {
-      result = ec;
-      done = true;
-    });
-    run_until(ioc_, done, io_timeout, [&] {
-      beast::get_lowest_layer(ws_).close();
-    });
-    return done && !result;
-  }
-
-  /// One message as JSON; nullopt on timeout, close or error. A read that
-  /// times out stays pending (the connection stays usable) and the next
-  /// call picks up its result.
-  std::optional<json> read(std::chrono::milliseconds timeout = io_timeout) {
-    if (!reading_) {
-      reading_ = true;
-      read_done_ = false;
-      buffer_.clear();
-      ws_.async_read(buffer_, [this](beast::error_code ec, size_t) {
-        read_ec_ = ec;
-        read_done_ = true;
-      });
-    }
-    ioc_.restart();
-    auto deadline = steady::now() + timeout;
-    while (!read_done_ && steady::now() < deadline)
-      ioc_.run_one_for(deadline - steady::now());
-    if (!read_done_) return std::nullopt;
-    reading_ = false;
-    if (read_ec_) {
-      if (read_ec_ == websocket::error::closed) {
-        close_code = ws_.reason().code;
-        close_reason = std::string{ws_.reason().reason.c_str()};
-      }
-      return std::nullopt;
-    }
-    return json::parse(beast::buffers_to_string(buffer_.data()), nullptr,
-                       false);
-  }
-
-  /// Reads until `pred` holds for a message (at most 50 messages).
-  template<class Pred>
-  std::optional<json>
-  read_until(Pred pred, std::chrono::milliseconds timeout = io_timeout) {
-    for (int i = 0; i < 50; ++i) {
-      auto msg = read(timeout);
-      if (!msg) return std::nullopt;
-      if (pred(*msg)) return msg;
-    }
-    return std::nullopt;
-  }
-
-  /// Waits for the server's close frame; returns its code (0: none).
-  uint16_t wait_closed() {
-    for (int i = 0; i < 100; ++i)
-      if (!read()) break;
-    return close_code;
-  }
-
-  void close(uint16_t code) {
-    bool done = false;
-    ws_.async_close(websocket::close_reason{code}, [&](beast::error_code) {
-      done = true;
-    });
-    run_until(ioc_, done, io_timeout, [&] {
-      beast::get_lowest_layer(ws_).close();
-    });
-  }
-
-  websocket::response_type response;
-  uint16_t close_code = 0;
-  std::string close_reason;
-
-private:
-  uint16_t port_;
-  std::string target_;
-  header_list headers_;
-  asio::io_context ioc_;
-  websocket::stream<beast::tcp_stream> ws_;
-  beast::flat_buffer buffer_;
-  bool reading_ = false;
-  bool read_done_ = false;
-  beast::error_code read_ec_;
-};
+using tether::test::raw::io_timeout;
+using tether::test::raw::silence;
+using tether::test::raw::ws_client;
 
 std::string target(const std::string& channel, const std::string& key,
                    const std::string& qq) {

@@ -2,6 +2,7 @@
 
 #include "support/supervision_fixture.hpp"
 
+#include <atomic>
 #include <mutex>
 
 #include <boost/asio/io_context.hpp>
@@ -11,6 +12,7 @@
 #include "actors/type_ids.hpp"
 #include "config/config.hpp"
 #include "config/logging.hpp"
+#include "protocols/net/ws_server.hpp"
 #include "protocols/net/ws_session.hpp"
 #include "support/recording_ws_session.hpp"
 
@@ -54,8 +56,16 @@ platforms:
 
 constexpr auto node = "root/onebot:main";
 
+boost::asio::io_context& never_run_io() {
+  static auto* io = new boost::asio::io_context;
+  return *io;
+}
+
 struct fixture : tether::test::supervision_fixture {
-  boost::asio::io_context io; // never run: no real I/O in this suite
+  // Never run: no real I/O in this suite. Reverse mode binds a listener
+  // on it that may outlive the fixture's members (the actor system goes
+  // down last), so it is never destroyed.
+  boost::asio::io_context& io = never_run_io();
   runtime_ptr rt;
   std::shared_ptr<const config::tether_config> cfg;
   std::vector<std::shared_ptr<recording_session>> sessions;
@@ -460,12 +470,113 @@ CAF_TEST(a transport that never reports is cut at the open deadline) {
   CAF_CHECK_EQUAL(state().state, node_state::backoff);
 }
 
-CAF_TEST(reverse mode parks with a clear reason) {
-  start("      mode: reverse\n      listen: 127.0.0.1:6701\n");
+CAF_TEST(reverse mode parks when the listen address cannot be bound) {
+  start("      mode: reverse\n      listen: 192.0.2.1:6701\n");
   auto s = state();
   CAF_CHECK_EQUAL(s.state, node_state::parked);
-  CAF_CHECK(s.last_exit_reason.find("reverse") != std::string::npos);
+  CAF_CHECK(s.last_exit_reason.find("listen on 192.0.2.1:6701")
+            != std::string::npos);
+  CAF_CHECK_EQUAL(count_lines("listen_failed"), 1u);
   CAF_CHECK_EQUAL(sessions.size(), 0u);
+}
+
+namespace {
+
+// A reverse connection as the listener hands it over.
+struct reverse_conn {
+  std::shared_ptr<recording_session> session;
+  std::shared_ptr<std::atomic<bool>> finished
+    = std::make_shared<std::atomic<bool>>(false);
+};
+
+reverse_conn accept_reverse(caf::actor client, const std::string& self_id) {
+  reverse_conn result;
+  result.session = std::make_shared<recording_session>(net::ws_options{});
+  net::ws_accepted acc;
+  acc.session = result.session;
+  acc.finished = result.finished;
+  acc.upgrade.path = "/onebot/v11/ws";
+  acc.upgrade.target = acc.upgrade.path;
+  acc.upgrade.headers = {{"X-Self-ID", self_id},
+                         {"X-Client-Role", "Universal"},
+                         {"Authorization", "Bearer s3cret-onebot-token"}};
+  caf::anon_send(client, net::ws_accept_atom::value, std::move(acc));
+  return result;
+}
+
+} // namespace
+
+CAF_TEST(reverse mode drives the newest universal connection) {
+  start("      mode: reverse\n      listen: 127.0.0.1:0\n");
+  CAF_CHECK_EQUAL(state().state, node_state::running);
+  CAF_CHECK_EQUAL(count_lines("onebot listening"), 1u);
+  auto client = rt->directory().get("sender:onebot:main");
+  CAF_REQUIRE(client);
+  // No implementation yet: a reply fails at once.
+  reply("private:20002", "early");
+  CAF_CHECK_EQUAL(count_lines("no OneBot implementation connected"), 1u);
+  auto first = accept_reverse(client, "10001");
+  sched.run();
+  CAF_CHECK(first.session->started);
+  caf::anon_send(client, net::ws_frame_atom::value,
+                 private_message("/ping"), false);
+  sched.run();
+  auto msg = routed();
+  CAF_REQUIRE(msg);
+  CAF_CHECK_EQUAL(msg->context.room_id, "private:20002");
+  reply("private:20002", "pong");
+  CAF_REQUIRE_EQUAL(first.session->sent.size(), 1u);
+  CAF_CHECK(first.session->sent[0].find("send_private_msg")
+            != std::string::npos);
+  // The same account dials again: the new connection wins.
+  auto second = accept_reverse(client, "10001");
+  sched.run();
+  CAF_CHECK_EQUAL(first.session->close_code, 1000);
+  CAF_CHECK(second.session->started);
+  CAF_CHECK_EQUAL(count_lines("connection_replaced"), 1u);
+  // The replaced one ends: nothing changes.
+  first.finished->store(true);
+  caf::anon_send(client, net::ws_closed_atom::value, net::ws_close_info{});
+  sched.run();
+  reply("group:30003", "pong");
+  CAF_REQUIRE_EQUAL(second.session->sent.size(), 1u);
+  CAF_CHECK(second.session->sent[0].find("send_group_msg")
+            != std::string::npos);
+  // The driven one ends: replies fail fast until the next dial.
+  second.finished->store(true);
+  caf::anon_send(client, net::ws_closed_atom::value, net::ws_close_info{});
+  sched.run();
+  CAF_CHECK_EQUAL(count_lines("onebot disconnected"), 1u);
+  reply("private:20002", "lost");
+  CAF_CHECK_EQUAL(count_lines("no OneBot implementation connected"), 2u);
+  CAF_CHECK_EQUAL(state().state, node_state::running);
+  auto third = accept_reverse(client, "10001");
+  sched.run();
+  reply("private:20002", "back");
+  CAF_CHECK_EQUAL(third.session->sent.size(), 1u);
+  CAF_CHECK(!token_leaked());
+}
+
+CAF_TEST(reverse mode drops a connection whose heartbeats stop) {
+  start("      mode: reverse\n      listen: 127.0.0.1:0\n");
+  auto client = rt->directory().get("sender:onebot:main");
+  CAF_REQUIRE(client);
+  auto conn = accept_reverse(client, "10001");
+  sched.run();
+  caf::anon_send(client, net::ws_frame_atom::value,
+                 std::string{R"({"time":1700000000,"self_id":10001,)"
+                             R"("post_type":"meta_event",)"
+                             R"("meta_event_type":"heartbeat",)"
+                             R"("status":{"online":true},"interval":1000})"},
+                 false);
+  sched.run();
+  advance(1999ms);
+  CAF_CHECK(!conn.session->aborted);
+  advance(1ms);
+  CAF_CHECK(conn.session->aborted);
+  CAF_CHECK_EQUAL(count_lines("heartbeat_missed"), 1u);
+  // The listener stays: the node keeps running.
+  CAF_CHECK_EQUAL(state().state, node_state::running);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -4,9 +4,7 @@
 #include "fakes/discord/fake_discord.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <ctime>
-#include <stdexcept>
 #include <utility>
 
 #include "fakes/discord/internal.hpp"
@@ -113,7 +111,7 @@ std::string excerpt(const std::string& msg) {
 fake_discord::impl::impl(discord_options opts)
   : opts_(std::move(opts)),
     ioc_(std::max(1, opts_.io_threads)),
-    acceptor_(ioc_),
+    listener_(ioc_, stopping_, "fake_discord"),
     tick_timer_(ioc_),
     identify_remaining_(opts_.identify_remaining) {
   opts_.shards = std::max<uint32_t>(1, opts_.shards);
@@ -131,35 +129,23 @@ fake_discord::impl::~impl() {
 }
 
 void fake_discord::impl::start() {
-  beast::error_code ec;
-  tcp::endpoint ep{asio::ip::address_v4::loopback(), opts_.port};
-  auto fail = [&](const char* what) {
-    throw std::runtime_error(std::string{"fake_discord: "} + what + ": "
-                             + ec.message());
+  common::http_settings cfg;
+  cfg.name = "fake-discord";
+  cfg.body_limit = 32 * 1024 * 1024;
+  cfg.on_request = [this](const http::request<http::string_body>& req) {
+    return on_request(req);
   };
-  acceptor_.open(ep.protocol(), ec);
-  if (ec) fail("open");
-  acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-  if (ec) fail("set_option");
-  acceptor_.bind(ep, ec);
-  if (ec) fail("bind");
-  acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) fail("listen");
-  port_ = acceptor_.local_endpoint().port();
-  do_accept();
+  cfg.on_upgrade = [this](beast::tcp_stream&& stream,
+                          http::request<http::string_body> req) {
+    on_upgrade(std::move(stream), std::move(req));
+  };
+  http_ = std::make_shared<const common::http_settings>(std::move(cfg));
+  listener_.open(opts_.port, [this](tcp::socket&& sock) {
+    std::make_shared<common::http_conn>(std::move(sock), http_)->start();
+  });
+  port_ = listener_.port();
   schedule_tick();
-  for (int i = 0; i < opts_.io_threads; ++i)
-    threads_.emplace_back([this] {
-      // A throwing handler must not take the process down with it.
-      for (;;) {
-        try {
-          ioc_.run();
-          return;
-        } catch (const std::exception& e) {
-          std::fprintf(stderr, "fake_discord: handler threw: %s\n", e.what());
-        }
-      }
-    });
+  common::run_io_threads(ioc_, opts_.io_threads, "fake_discord", threads_);
 }
 
 void fake_discord::impl::stop() {
@@ -171,8 +157,7 @@ void fake_discord::impl::stop() {
   ioc_.stop();
   for (auto& t : threads_)
     if (t.joinable()) t.join();
-  beast::error_code ec;
-  acceptor_.close(ec);
+  listener_.close();
   tick_timer_.cancel();
   std::lock_guard<std::mutex> guard{mtx_};
   conns_.clear();
@@ -231,13 +216,26 @@ void fake_discord::impl::on_upgrade(beast::tcp_stream&& stream,
     std::lock_guard<std::mutex> guard{mtx_};
     id = next_conn_id_++;
   }
-  auto conn = std::make_shared<detail::gateway_conn>(
-    *this, id, std::move(stream), compress);
-  conn->start(std::move(req));
+  common::ws_callbacks cb;
+  cb.on_open = [this](const std::shared_ptr<common::ws_conn>& conn) {
+    on_ws_open(std::static_pointer_cast<detail::gateway_conn>(conn));
+  };
+  cb.on_message = [this](uint64_t id, std::string msg, bool binary) {
+    on_frame(id, std::move(msg), binary);
+  };
+  cb.on_end = [this](uint64_t id, end_kind kind, uint16_t code) {
+    on_end(id, kind, code);
+  };
+  cb.on_drained = [this](uint64_t id) {
+    on_drained(id);
+  };
+  auto conn = std::make_shared<detail::gateway_conn>(id, std::move(stream),
+                                                     compress, std::move(cb));
+  conn->accept(std::move(req));
 }
 
-void fake_discord::impl::on_ws_open(const conn_ptr& conn,
-                                    const std::string& target) {
+void fake_discord::impl::on_ws_open(const conn_ptr& conn) {
+  std::string target{conn->upgrade_request().target()};
   std::lock_guard<std::mutex> guard{mtx_};
   if (stopping_) return;
   ++connection_count_;
@@ -920,8 +918,7 @@ void fake_discord::half_open(int shard) {
 }
 
 void fake_discord::refuse_for(std::chrono::milliseconds d) {
-  std::lock_guard<std::mutex> guard{impl_->mtx_};
-  impl_->refuse_until_ = clock_type::now() + d;
+  impl_->listener_.refuse_for(d);
 }
 
 void fake_discord::send_reconnect(int shard) {

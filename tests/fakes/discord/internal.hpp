@@ -26,6 +26,9 @@
 #include <boost/beast/websocket.hpp>
 #include <nlohmann/json.hpp>
 
+#include "fakes/common/http_conn.hpp"
+#include "fakes/common/listener.hpp"
+#include "fakes/common/ws_conn.hpp"
 #include "fakes/discord/fake_discord.hpp"
 
 #include <zlib.h>
@@ -61,114 +64,30 @@ private:
 
 // -- gateway connection ------------------------------------------------------
 
-/// How a gateway connection ended.
-enum class end_kind {
-  /// The client sent a close frame (code valid).
-  client_close,
-  /// Read error or EOF: the client went away without a close frame.
-  lost,
-  /// We dropped it (fault, replaced by a resume, shutdown).
-  dropped,
-};
+using common::end_kind;
 
-/// One outgoing unit: a WS frame or a close.
-struct out_item {
-  std::shared_ptr<const std::string> data;
-  bool binary = false;
-  bool fin = true;
-  bool close = false;
-  websocket::close_reason reason;
-  /// Seq of the dispatch this item finishes (0: none).
-  int64_t seq = 0;
-};
-
-class gateway_conn : public std::enable_shared_from_this<gateway_conn> {
+/// A gateway WebSocket connection: zlib-stream compression on top of the
+/// shared transport.
+class gateway_conn : public common::ws_conn {
 public:
-  gateway_conn(fake_discord::impl& owner, uint64_t id,
-               beast::tcp_stream&& stream, bool compress);
-
-  /// Completes the upgrade; the impl learns of it through on_ws_open.
-  void start(http::request<http::string_body> req);
+  gateway_conn(uint64_t id, beast::tcp_stream&& stream, bool compress,
+               common::ws_callbacks callbacks);
 
   /// Queues a text payload (compressed on the strand when zlib-stream).
   void send(std::shared_ptr<const std::string> text, int64_t seq,
             zlib_split split);
 
-  /// Queues a close frame after the pending writes.
-  void close(uint16_t code, std::string reason);
-
-  /// Closes TCP with SO_LINGER 0, no close frame.
-  void drop();
-
-  /// Cancels the read and all writes; TCP stays open.
-  void half_open();
-
-  /// Last dispatch seq fully handed to the kernel.
-  int64_t written_seq() const {
-    return written_seq_.load();
-  }
-
-  uint64_t id() const {
-    return id_;
-  }
-
 private:
-  void on_accept(beast::error_code ec);
-  void do_read();
-  void on_read(beast::error_code ec, size_t n);
-  void push(out_item item);
-  void clear_queue();
-  void do_write();
-  void on_write(beast::error_code ec, size_t n);
-  void on_close(beast::error_code ec);
-  void finish(end_kind kind, uint16_t code);
-
-  fake_discord::impl& owner_;
-  uint64_t id_;
-  websocket::stream<beast::tcp_stream> ws_;
-  asio::any_io_executor ex_;
-  beast::flat_buffer buffer_;
-  std::deque<out_item> queue_;
-  bool writing_ = false;
-  /// Inside a message split into frames (opcode already sent).
-  bool mid_message_ = false;
-  /// Socket closed or failed; nothing more happens.
-  bool dead_ = false;
-  /// Half-open: no reads, no writes, socket open.
-  bool frozen_ = false;
-  /// A close frame is queued; nothing goes after it.
-  bool closing_ = false;
-  /// on_end was reported.
-  bool finished_ = false;
   bool compress_;
   std::unique_ptr<zlib_deflater> deflater_;
-  std::atomic<int64_t> written_seq_{0};
 };
 
-// -- HTTP connection ---------------------------------------------------------
+// -- REST ------------------------------------------------------------------
 
 struct rest_response {
   http::status status = http::status::ok;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
-};
-
-class http_conn : public std::enable_shared_from_this<http_conn> {
-public:
-  http_conn(fake_discord::impl& owner, tcp::socket&& socket);
-
-  void start();
-
-private:
-  void do_read();
-  void on_read(beast::error_code ec, size_t n);
-  void on_write(bool keep_alive, beast::error_code ec, size_t n);
-
-  fake_discord::impl& owner_;
-  beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
-  std::shared_ptr<http::response<http::string_body>> res_;
 };
 
 } // namespace tether::fakes::detail
@@ -250,11 +169,10 @@ struct fake_discord::impl {
 
   // -- I/O callbacks (called by connections, without the lock) --------------
 
-  void on_accept(tcp::socket&& socket);
   void on_upgrade(beast::tcp_stream&& stream,
                   http::request<http::string_body> req);
-  void do_accept();
-  void on_ws_open(const conn_ptr& conn, const std::string& target);
+  common::http_reply on_request(const http::request<http::string_body>& req);
+  void on_ws_open(const conn_ptr& conn);
   void on_frame(uint64_t id, std::string msg, bool binary);
   void on_end(uint64_t id, detail::end_kind kind, uint16_t code);
   void on_drained(uint64_t id);
@@ -308,7 +226,8 @@ struct fake_discord::impl {
 
   discord_options opts_;
   asio::io_context ioc_;
-  tcp::acceptor acceptor_;
+  common::listener listener_;
+  std::shared_ptr<const common::http_settings> http_;
   asio::steady_timer tick_timer_;
   std::vector<std::thread> threads_;
   uint16_t port_ = 0;
@@ -327,7 +246,6 @@ struct fake_discord::impl {
   int identify_count_ = 0;
   int resume_count_ = 0;
   int connection_count_ = 0;
-  time_point refuse_until_;
   std::vector<std::string> violations_;
   // REST
   std::vector<fake_discord::posted_message> posted_;

@@ -5,9 +5,7 @@
 #include "fakes/mirai/fake_mirai.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <ctime>
-#include <stdexcept>
 #include <utility>
 
 #include "fakes/mirai/internal.hpp"
@@ -155,7 +153,7 @@ std::string mirai_chain::dump() const {
 fake_mirai::impl::impl(mirai_options opts)
   : opts_(std::move(opts)),
     ioc_(std::max(1, opts_.io_threads)),
-    acceptor_(ioc_) {
+    listener_(ioc_, stopping_, "fake_mirai") {
   opts_.io_threads = std::max(1, opts_.io_threads);
   if (opts_.bots.empty()) opts_.bots.push_back(10001);
 }
@@ -165,33 +163,20 @@ fake_mirai::impl::~impl() {
 }
 
 void fake_mirai::impl::start() {
-  beast::error_code ec;
-  mirai_detail::tcp::endpoint ep{asio::ip::address_v4::loopback(), opts_.port};
-  auto fail = [&](const char* what) {
-    throw std::runtime_error(std::string{"fake_mirai: "} + what + ": "
-                             + ec.message());
+  common::http_settings cfg;
+  cfg.name = "fake-mirai";
+  cfg.on_request = [this](const request& req) {
+    return on_request(req);
   };
-  acceptor_.open(ep.protocol(), ec);
-  if (ec) fail("open");
-  acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-  if (ec) fail("set_option");
-  acceptor_.bind(ep, ec);
-  if (ec) fail("bind");
-  acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) fail("listen");
-  port_ = acceptor_.local_endpoint().port();
-  do_accept();
-  for (int i = 0; i < opts_.io_threads; ++i)
-    threads_.emplace_back([this] {
-      for (;;) {
-        try {
-          ioc_.run();
-          return;
-        } catch (const std::exception& e) {
-          std::fprintf(stderr, "fake_mirai: handler threw: %s\n", e.what());
-        }
-      }
-    });
+  cfg.on_upgrade = [this](beast::tcp_stream&& stream, request req) {
+    on_upgrade(std::move(stream), std::move(req));
+  };
+  http_ = std::make_shared<const common::http_settings>(std::move(cfg));
+  listener_.open(opts_.port, [this](mirai_detail::tcp::socket&& sock) {
+    std::make_shared<common::http_conn>(std::move(sock), http_)->start();
+  });
+  port_ = listener_.port();
+  common::run_io_threads(ioc_, opts_.io_threads, "fake_mirai", threads_);
 }
 
 void fake_mirai::impl::stop() {
@@ -202,8 +187,7 @@ void fake_mirai::impl::stop() {
   ioc_.stop();
   for (auto& t : threads_)
     if (t.joinable()) t.join();
-  beast::error_code ec;
-  acceptor_.close(ec);
+  listener_.close();
   std::lock_guard<std::mutex> guard{mtx_};
   conns_.clear();
 }
@@ -217,8 +201,23 @@ void fake_mirai::impl::on_upgrade(beast::tcp_stream&& stream,
     std::lock_guard<std::mutex> guard{mtx_};
     id = next_conn_id_++;
   }
-  std::make_shared<mirai_detail::ws_conn>(*this, id, std::move(stream))
-    ->start(std::move(req));
+  std::make_shared<common::ws_conn>(
+    id, std::move(stream), common::ws_settings{"fake-mirai"}, ws_callbacks())
+    ->accept(std::move(req));
+}
+
+common::ws_callbacks fake_mirai::impl::ws_callbacks() {
+  common::ws_callbacks cb;
+  cb.on_open = [this](const conn_ptr& conn) {
+    on_ws_open(conn);
+  };
+  cb.on_message = [this](uint64_t id, std::string msg, bool binary) {
+    on_frame(id, std::move(msg), binary);
+  };
+  cb.on_end = [this](uint64_t id, common::end_kind, uint16_t) {
+    on_end(id);
+  };
+  return cb;
 }
 
 void fake_mirai::impl::on_ws_open(const conn_ptr& conn) {
@@ -492,8 +491,7 @@ void fake_mirai::half_open() {
 }
 
 void fake_mirai::refuse_for(std::chrono::milliseconds d) {
-  std::lock_guard<std::mutex> guard{impl_->mtx_};
-  impl_->refuse_until_ = clock_type::now() + d;
+  impl_->listener_.refuse_for(d);
 }
 
 void fake_mirai::close_all(uint16_t code, std::string reason) {

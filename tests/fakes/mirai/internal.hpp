@@ -8,11 +8,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -24,6 +22,9 @@
 #include <boost/beast/websocket.hpp>
 #include <nlohmann/json.hpp>
 
+#include "fakes/common/http_conn.hpp"
+#include "fakes/common/listener.hpp"
+#include "fakes/common/ws_conn.hpp"
 #include "fakes/mirai/fake_mirai.hpp"
 
 namespace tether::fakes::mirai_detail {
@@ -38,80 +39,7 @@ using time_point = clock_type::time_point;
 using json = nlohmann::json;
 using request = http::request<http::string_body>;
 
-struct out_item {
-  std::shared_ptr<const std::string> data;
-  bool close = false;
-  websocket::close_reason reason;
-};
-
-class ws_conn : public std::enable_shared_from_this<ws_conn> {
-public:
-  ws_conn(fake_mirai::impl& owner, uint64_t id, beast::tcp_stream&& stream);
-
-  /// Completes the upgrade; the impl learns of it through on_ws_open.
-  void start(request req);
-
-  void send(std::shared_ptr<const std::string> text);
-
-  /// Queues a close frame after the pending writes.
-  void close(uint16_t code, std::string reason);
-
-  /// Closes TCP with SO_LINGER 0, no close frame.
-  void drop();
-
-  /// Cancels the read and all writes; TCP stays open.
-  void half_open();
-
-  uint64_t id() const {
-    return id_;
-  }
-
-  /// The upgrade request (valid once started).
-  const request& upgrade_request() const {
-    return req_;
-  }
-
-private:
-  void do_read();
-  void on_read(beast::error_code ec, size_t n);
-  void push(out_item item);
-  void clear_queue();
-  void do_write();
-  void on_write(beast::error_code ec, size_t n);
-  void on_close(beast::error_code ec);
-  void finish();
-
-  fake_mirai::impl& owner_;
-  uint64_t id_;
-  websocket::stream<beast::tcp_stream> ws_;
-  asio::any_io_executor ex_;
-  request req_;
-  beast::flat_buffer buffer_;
-  std::deque<out_item> queue_;
-  bool writing_ = false;
-  bool dead_ = false;
-  bool frozen_ = false;
-  bool closing_ = false;
-  bool finished_ = false;
-};
-
-class http_conn : public std::enable_shared_from_this<http_conn> {
-public:
-  http_conn(fake_mirai::impl& owner, tcp::socket&& socket);
-
-  void start();
-
-private:
-  void do_read();
-  void on_read(beast::error_code ec, size_t n);
-  void on_write(beast::error_code ec, size_t n);
-
-  fake_mirai::impl& owner_;
-  beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
-  std::shared_ptr<http::response<http::string_body>> res_;
-};
+using ws_conn = common::ws_conn;
 
 } // namespace tether::fakes::mirai_detail
 
@@ -121,6 +49,7 @@ struct fake_mirai::impl {
   using conn_ptr = std::shared_ptr<mirai_detail::ws_conn>;
   using json = mirai_detail::json;
   using time_point = mirai_detail::time_point;
+  using request = mirai_detail::request;
 
   struct conn_state {
     conn_ptr io;
@@ -145,8 +74,9 @@ struct fake_mirai::impl {
 
   // -- I/O callbacks (called by connections, without the lock) --------------
 
-  void do_accept();
-  void on_accept(mirai_detail::tcp::socket&& socket);
+  /// The callbacks every WebSocket connection reports to.
+  common::ws_callbacks ws_callbacks();
+  common::http_reply on_request(const request& req);
   void on_upgrade(mirai_detail::beast::tcp_stream&& stream,
                   mirai_detail::request req);
   void on_ws_open(const conn_ptr& conn);
@@ -172,7 +102,8 @@ struct fake_mirai::impl {
 
   mirai_options opts_;
   mirai_detail::asio::io_context ioc_;
-  mirai_detail::tcp::acceptor acceptor_;
+  common::listener listener_;
+  std::shared_ptr<const common::http_settings> http_;
   std::vector<std::thread> threads_;
   uint16_t port_ = 0;
   std::atomic<bool> stopping_{false};
@@ -181,7 +112,6 @@ struct fake_mirai::impl {
   mutable std::mutex mtx_;
   uint64_t next_conn_id_ = 1;
   std::map<uint64_t, conn_state> conns_;
-  time_point refuse_until_;
   std::vector<rule> swallow_;
   std::vector<rule> fail_;
   std::chrono::milliseconds delay_{0};

@@ -5,9 +5,7 @@
 #include "fakes/onebot/fake_onebot.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <ctime>
-#include <stdexcept>
 #include <utility>
 
 #include "fakes/onebot/internal.hpp"
@@ -155,7 +153,7 @@ json failed(int retcode, const std::string& msg) {
 fake_onebot::impl::impl(onebot_options opts)
   : opts_(std::move(opts)),
     ioc_(std::max(1, opts_.io_threads)),
-    acceptor_(ioc_) {
+    listener_(ioc_, stopping_, "fake_onebot") {
   opts_.io_threads = std::max(1, opts_.io_threads);
   opts_.heartbeat_interval = std::max(opts_.heartbeat_interval,
                                       std::chrono::milliseconds{10});
@@ -166,33 +164,20 @@ fake_onebot::impl::~impl() {
 }
 
 void fake_onebot::impl::start() {
-  beast::error_code ec;
-  onebot_detail::tcp::endpoint ep{asio::ip::address_v4::loopback(), opts_.port};
-  auto fail = [&](const char* what) {
-    throw std::runtime_error(std::string{"fake_onebot: "} + what + ": "
-                             + ec.message());
+  common::http_settings cfg;
+  cfg.name = "fake-onebot";
+  cfg.on_request = [this](const request& req) {
+    return on_request(req);
   };
-  acceptor_.open(ep.protocol(), ec);
-  if (ec) fail("open");
-  acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-  if (ec) fail("set_option");
-  acceptor_.bind(ep, ec);
-  if (ec) fail("bind");
-  acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) fail("listen");
-  port_ = acceptor_.local_endpoint().port();
-  do_accept();
-  for (int i = 0; i < opts_.io_threads; ++i)
-    threads_.emplace_back([this] {
-      for (;;) {
-        try {
-          ioc_.run();
-          return;
-        } catch (const std::exception& e) {
-          std::fprintf(stderr, "fake_onebot: handler threw: %s\n", e.what());
-        }
-      }
-    });
+  cfg.on_upgrade = [this](beast::tcp_stream&& stream, request req) {
+    on_upgrade(std::move(stream), std::move(req));
+  };
+  http_ = std::make_shared<const common::http_settings>(std::move(cfg));
+  listener_.open(opts_.port, [this](onebot_detail::tcp::socket&& sock) {
+    std::make_shared<common::http_conn>(std::move(sock), http_)->start();
+  });
+  port_ = listener_.port();
+  common::run_io_threads(ioc_, opts_.io_threads, "fake_onebot", threads_);
 }
 
 void fake_onebot::impl::stop() {
@@ -203,8 +188,7 @@ void fake_onebot::impl::stop() {
   ioc_.stop();
   for (auto& t : threads_)
     if (t.joinable()) t.join();
-  beast::error_code ec;
-  acceptor_.close(ec);
+  listener_.close();
   std::lock_guard<std::mutex> guard{mtx_};
   conns_.clear();
 }
@@ -247,13 +231,31 @@ void fake_onebot::impl::on_upgrade(beast::tcp_stream&& stream, request req) {
     std::lock_guard<std::mutex> guard{mtx_};
     if (stopping_) return;
     auto id = next_conn_id_++;
-    conn = std::make_shared<onebot_detail::ws_conn>(*this, id,
-                                                    std::move(stream));
+    conn = std::make_shared<common::ws_conn>(id, std::move(stream),
+                                             common::ws_settings{"fake-onebot"},
+                                             ws_callbacks());
     auto& c = conns_[id];
     c.io = conn;
     c.role = role;
   }
   conn->accept(std::move(req));
+}
+
+common::ws_callbacks fake_onebot::impl::ws_callbacks() {
+  common::ws_callbacks cb;
+  cb.on_open = [this](const conn_ptr& conn) {
+    on_ws_open(conn->id());
+  };
+  cb.on_open_failed = [this](uint64_t id) {
+    on_dial_failed(id);
+  };
+  cb.on_message = [this](uint64_t id, std::string msg, bool binary) {
+    on_frame(id, std::move(msg), binary);
+  };
+  cb.on_end = [this](uint64_t id, common::end_kind, uint16_t) {
+    on_end(id);
+  };
+  return cb;
 }
 
 void fake_onebot::impl::on_ws_open(uint64_t id) {
@@ -470,7 +472,8 @@ void fake_onebot::impl::dial_locked(size_t index) {
   auto& t = dials_[index];
   if (!t.active || stopping_) return;
   auto id = next_conn_id_++;
-  auto conn = std::make_shared<onebot_detail::ws_conn>(*this, id, ioc_);
+  auto conn = std::make_shared<common::ws_conn>(
+    id, ioc_, common::ws_settings{"fake-onebot"}, ws_callbacks());
   auto& c = conns_[id];
   c.io = conn;
   c.role = t.role;
@@ -599,8 +602,7 @@ void fake_onebot::half_open() {
 }
 
 void fake_onebot::refuse_for(std::chrono::milliseconds d) {
-  std::lock_guard<std::mutex> guard{impl_->mtx_};
-  impl_->refuse_until_ = clock_type::now() + d;
+  impl_->listener_.refuse_for(d);
 }
 
 void fake_onebot::close_all(uint16_t code, std::string reason) {

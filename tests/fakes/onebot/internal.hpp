@@ -8,11 +8,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -24,6 +22,9 @@
 #include <boost/beast/websocket.hpp>
 #include <nlohmann/json.hpp>
 
+#include "fakes/common/http_conn.hpp"
+#include "fakes/common/listener.hpp"
+#include "fakes/common/ws_conn.hpp"
 #include "fakes/onebot/fake_onebot.hpp"
 
 namespace tether::fakes::onebot_detail {
@@ -39,85 +40,7 @@ using json = nlohmann::json;
 using request = http::request<http::string_body>;
 using header_list = std::vector<std::pair<std::string, std::string>>;
 
-struct out_item {
-  std::shared_ptr<const std::string> data;
-  bool close = false;
-  websocket::close_reason reason;
-};
-
-/// A WebSocket connection, accepted (forward) or dialed (reverse).
-class ws_conn : public std::enable_shared_from_this<ws_conn> {
-public:
-  /// Server side: an upgraded HTTP connection.
-  ws_conn(fake_onebot::impl& owner, uint64_t id, beast::tcp_stream&& stream);
-
-  /// Client side: a fresh socket on its own strand.
-  ws_conn(fake_onebot::impl& owner, uint64_t id, asio::io_context& ioc);
-
-  /// Completes the upgrade; the impl learns of it through on_ws_open.
-  void accept(request req);
-
-  /// Connects and handshakes; on_ws_open or on_dial_failed follows.
-  void dial(std::string host, uint16_t port, std::string target,
-            header_list headers);
-
-  void send(std::shared_ptr<const std::string> text);
-
-  /// Queues a close frame after the pending writes.
-  void close(uint16_t code, std::string reason);
-
-  /// Closes TCP with SO_LINGER 0, no close frame.
-  void drop();
-
-  /// Cancels the read and all writes; TCP stays open.
-  void half_open();
-
-  uint64_t id() const {
-    return id_;
-  }
-
-private:
-  void configure();
-  void do_read();
-  void on_read(beast::error_code ec, size_t n);
-  void push(out_item item);
-  void clear_queue();
-  void do_write();
-  void on_write(beast::error_code ec, size_t n);
-  void on_close(beast::error_code ec);
-  void finish();
-
-  fake_onebot::impl& owner_;
-  uint64_t id_;
-  websocket::stream<beast::tcp_stream> ws_;
-  asio::any_io_executor ex_;
-  beast::flat_buffer buffer_;
-  std::deque<out_item> queue_;
-  bool open_ = false;
-  bool writing_ = false;
-  bool dead_ = false;
-  bool frozen_ = false;
-  bool closing_ = false;
-  bool finished_ = false;
-};
-
-class http_conn : public std::enable_shared_from_this<http_conn> {
-public:
-  http_conn(fake_onebot::impl& owner, tcp::socket&& socket);
-
-  void start();
-
-private:
-  void do_read();
-  void on_read(beast::error_code ec, size_t n);
-  void on_write(beast::error_code ec, size_t n);
-
-  fake_onebot::impl& owner_;
-  beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
-  std::shared_ptr<http::response<http::string_body>> res_;
-};
+using ws_conn = common::ws_conn;
 
 } // namespace tether::fakes::onebot_detail
 
@@ -162,8 +85,9 @@ struct fake_onebot::impl {
 
   // -- I/O callbacks (called by connections, without the lock) --------------
 
-  void do_accept();
-  void on_accept(onebot_detail::tcp::socket&& socket);
+  /// The callbacks every WebSocket connection reports to.
+  common::ws_callbacks ws_callbacks();
+  common::http_reply on_request(const request& req);
   /// 0: accept the upgrade; otherwise the HTTP status to answer with.
   unsigned check_upgrade(const request& req);
   void on_upgrade(onebot_detail::beast::tcp_stream&& stream, request req);
@@ -193,7 +117,8 @@ struct fake_onebot::impl {
 
   onebot_options opts_;
   onebot_detail::asio::io_context ioc_;
-  onebot_detail::tcp::acceptor acceptor_;
+  common::listener listener_;
+  std::shared_ptr<const common::http_settings> http_;
   std::vector<std::thread> threads_;
   uint16_t port_ = 0;
   std::atomic<bool> stopping_{false};
@@ -204,7 +129,6 @@ struct fake_onebot::impl {
   std::map<uint64_t, conn_state> conns_;
   std::vector<dial_target> dials_;
   int dial_attempts_ = 0;
-  time_point refuse_until_;
   bool heartbeats_stopped_ = false;
   std::vector<rule> swallow_;
   std::vector<rule> fail_;

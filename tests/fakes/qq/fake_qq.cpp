@@ -5,9 +5,7 @@
 #include "fakes/qq/fake_qq.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <ctime>
-#include <stdexcept>
 #include <utility>
 
 #include "fakes/qq/internal.hpp"
@@ -118,7 +116,7 @@ std::vector<std::string> path_parts(beast::string_view target) {
 fake_qq::impl::impl(qq_options opts)
   : opts_(std::move(opts)),
     ioc_(std::max(1, opts_.io_threads)),
-    acceptor_(ioc_),
+    listener_(ioc_, stopping_, "fake_qq"),
     tick_timer_(ioc_) {
   opts_.shards = std::max<uint32_t>(1, opts_.shards);
   opts_.max_concurrency = std::max(1, opts_.max_concurrency);
@@ -137,35 +135,21 @@ fake_qq::impl::~impl() {
 }
 
 void fake_qq::impl::start() {
-  beast::error_code ec;
-  qq_detail::tcp::endpoint ep{asio::ip::address_v4::loopback(), opts_.port};
-  auto fail = [&](const char* what) {
-    throw std::runtime_error(std::string{"fake_qq: "} + what + ": "
-                             + ec.message());
+  common::http_settings cfg;
+  cfg.name = "fake-qq";
+  cfg.on_request = [this](const request& req) {
+    return on_request(req);
   };
-  acceptor_.open(ep.protocol(), ec);
-  if (ec) fail("open");
-  acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-  if (ec) fail("set_option");
-  acceptor_.bind(ep, ec);
-  if (ec) fail("bind");
-  acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) fail("listen");
-  port_ = acceptor_.local_endpoint().port();
-  do_accept();
+  cfg.on_upgrade = [this](beast::tcp_stream&& stream, request req) {
+    on_upgrade(std::move(stream), std::move(req));
+  };
+  http_ = std::make_shared<const common::http_settings>(std::move(cfg));
+  listener_.open(opts_.port, [this](qq_detail::tcp::socket&& sock) {
+    std::make_shared<common::http_conn>(std::move(sock), http_)->start();
+  });
+  port_ = listener_.port();
   schedule_tick();
-  for (int i = 0; i < opts_.io_threads; ++i)
-    threads_.emplace_back([this] {
-      // A throwing handler must not take the process down with it.
-      for (;;) {
-        try {
-          ioc_.run();
-          return;
-        } catch (const std::exception& e) {
-          std::fprintf(stderr, "fake_qq: handler threw: %s\n", e.what());
-        }
-      }
-    });
+  common::run_io_threads(ioc_, opts_.io_threads, "fake_qq", threads_);
 }
 
 void fake_qq::impl::stop() {
@@ -176,8 +160,7 @@ void fake_qq::impl::stop() {
   ioc_.stop();
   for (auto& t : threads_)
     if (t.joinable()) t.join();
-  beast::error_code ec;
-  acceptor_.close(ec);
+  listener_.close();
   tick_timer_.cancel();
   std::lock_guard<std::mutex> guard{mtx_};
   conns_.clear();
@@ -238,8 +221,19 @@ void fake_qq::impl::on_upgrade(beast::tcp_stream&& stream, request req) {
     std::lock_guard<std::mutex> guard{mtx_};
     id = next_conn_id_++;
   }
-  std::make_shared<qq_detail::ws_conn>(*this, id, std::move(stream))
-    ->start(std::move(req));
+  common::ws_callbacks cb;
+  cb.on_open = [this](const conn_ptr& conn) {
+    on_ws_open(conn);
+  };
+  cb.on_message = [this](uint64_t id, std::string msg, bool binary) {
+    on_frame(id, std::move(msg), binary);
+  };
+  cb.on_end = [this](uint64_t id, end_kind kind, uint16_t code) {
+    on_end(id, kind, code);
+  };
+  std::make_shared<common::ws_conn>(
+    id, std::move(stream), common::ws_settings{"fake-qq"}, std::move(cb))
+    ->accept(std::move(req));
 }
 
 void fake_qq::impl::on_ws_open(const conn_ptr& conn) {
@@ -895,8 +889,7 @@ void fake_qq::half_open(int shard) {
 }
 
 void fake_qq::refuse_for(std::chrono::milliseconds d) {
-  std::lock_guard<std::mutex> guard{impl_->mtx_};
-  impl_->refuse_until_ = clock_type::now() + d;
+  impl_->listener_.refuse_for(d);
 }
 
 void fake_qq::close_with(int shard, uint16_t code, std::string reason) {

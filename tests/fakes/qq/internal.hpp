@@ -12,7 +12,6 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -25,6 +24,9 @@
 #include <boost/beast/websocket.hpp>
 #include <nlohmann/json.hpp>
 
+#include "fakes/common/http_conn.hpp"
+#include "fakes/common/listener.hpp"
+#include "fakes/common/ws_conn.hpp"
 #include "fakes/qq/fake_qq.hpp"
 
 namespace tether::fakes::qq_detail {
@@ -38,100 +40,14 @@ using clock_type = std::chrono::steady_clock;
 using time_point = clock_type::time_point;
 using json = nlohmann::json;
 
-/// How a gateway connection ended.
-enum class end_kind {
-  /// The client sent a close frame (code valid).
-  client_close,
-  /// Read error or EOF: the client went away without a close frame.
-  lost,
-  /// We dropped or closed it.
-  dropped,
-};
-
-struct out_item {
-  std::shared_ptr<const std::string> data;
-  bool close = false;
-  websocket::close_reason reason;
-  /// Seq of the dispatch this item carries (0: none).
-  int64_t seq = 0;
-};
-
-class ws_conn : public std::enable_shared_from_this<ws_conn> {
-public:
-  ws_conn(fake_qq::impl& owner, uint64_t id, beast::tcp_stream&& stream);
-
-  /// Completes the upgrade; the impl learns of it through on_ws_open.
-  void start(http::request<http::string_body> req);
-
-  void send(std::shared_ptr<const std::string> text, int64_t seq);
-
-  /// Queues a close frame after the pending writes.
-  void close(uint16_t code, std::string reason);
-
-  /// Closes TCP with SO_LINGER 0, no close frame.
-  void drop();
-
-  /// Cancels the read and all writes; TCP stays open.
-  void half_open();
-
-  /// Last dispatch seq fully handed to the kernel.
-  int64_t written_seq() const {
-    return written_seq_.load();
-  }
-
-  uint64_t id() const {
-    return id_;
-  }
-
-private:
-  void do_read();
-  void on_read(beast::error_code ec, size_t n);
-  void push(out_item item);
-  void clear_queue();
-  void do_write();
-  void on_write(beast::error_code ec, size_t n);
-  void on_close(beast::error_code ec);
-  void finish(end_kind kind, uint16_t code);
-
-  fake_qq::impl& owner_;
-  uint64_t id_;
-  websocket::stream<beast::tcp_stream> ws_;
-  asio::any_io_executor ex_;
-  beast::flat_buffer buffer_;
-  std::deque<out_item> queue_;
-  bool writing_ = false;
-  bool dead_ = false;
-  bool frozen_ = false;
-  bool closing_ = false;
-  bool finished_ = false;
-  std::atomic<int64_t> written_seq_{0};
-};
+using common::end_kind;
+using ws_conn = common::ws_conn;
 
 struct rest_response {
   http::status status = http::status::ok;
   std::string body;
   /// Never answer; keep the connection until the client gives up.
   bool hang = false;
-};
-
-class http_conn : public std::enable_shared_from_this<http_conn> {
-public:
-  http_conn(fake_qq::impl& owner, tcp::socket&& socket);
-
-  void start();
-
-private:
-  void do_read();
-  void on_read(beast::error_code ec, size_t n);
-  void on_write(bool keep_alive, beast::error_code ec, size_t n);
-  void on_hang(beast::error_code ec, size_t n);
-
-  fake_qq::impl& owner_;
-  beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
-  std::shared_ptr<http::response<http::string_body>> res_;
-  char sink_[64];
 };
 
 } // namespace tether::fakes::qq_detail
@@ -201,9 +117,8 @@ struct fake_qq::impl {
 
   // -- I/O callbacks (called by connections, without the lock) --------------
 
-  void do_accept();
-  void on_accept(qq_detail::tcp::socket&& socket);
   void on_upgrade(qq_detail::beast::tcp_stream&& stream, request req);
+  common::http_reply on_request(const request& req);
   void on_ws_open(const conn_ptr& conn);
   void on_frame(uint64_t id, std::string msg, bool binary);
   void on_end(uint64_t id, end_kind kind, uint16_t code);
@@ -248,7 +163,8 @@ struct fake_qq::impl {
 
   qq_options opts_;
   qq_detail::asio::io_context ioc_;
-  qq_detail::tcp::acceptor acceptor_;
+  common::listener listener_;
+  std::shared_ptr<const common::http_settings> http_;
   qq_detail::asio::steady_timer tick_timer_;
   std::vector<std::thread> threads_;
   uint16_t port_ = 0;
@@ -267,7 +183,6 @@ struct fake_qq::impl {
   int connection_count_ = 0;
   /// 4914/4915 sent: the bot may not connect any more.
   uint16_t fatal_code_ = 0;
-  time_point refuse_until_;
   std::vector<std::string> violations_;
   // tokens
   /// Every token ever issued -> until when it is accepted.

@@ -197,12 +197,38 @@ CAF_TEST(handle_request accepts signed events and rejects tampering) {
   auto t4 = req;
   t4.signature = "";
   CAF_CHECK_EQUAL(handle_request(t4, cfg).status, 401);
-  // A flipped ciphertext byte: the signature no longer matches, or the
-  // body no longer decrypts; rejected either way.
+  // A flipped ciphertext byte: the signature no longer matches.
   auto t5 = req;
   auto bad_body = flip(body, 40);
   t5.body = bad_body;
-  CAF_CHECK(handle_request(t5, cfg).kind == outcome_kind::rejected);
+  auto flipped = handle_request(t5, cfg);
+  CAF_CHECK(flipped.kind == outcome_kind::rejected);
+  CAF_CHECK_EQUAL(flipped.status, 401);
+  CAF_CHECK_EQUAL(flipped.error, "feishu: signature mismatch");
+}
+
+CAF_TEST(unsigned bodies pass only as url_verification) {
+  auto cfg = config();
+  std::string body;
+  std::string sig;
+  auto req = sealed(event_json, body, sig);
+  req.signature = "";
+  auto unsigned_event = handle_request(req, cfg);
+  CAF_CHECK(unsigned_event.kind == outcome_kind::rejected);
+  CAF_CHECK_EQUAL(unsigned_event.status, 401);
+  CAF_CHECK_EQUAL(unsigned_event.error, "feishu: signature mismatch");
+  // Broken padding without a signature looks like any other rejection.
+  std::string broken
+    = R"({"encrypt":")"
+      + encrypt("x", "other key", std::string(16, 'i')).value_or("") + "\"}";
+  auto padding = handle_request({"", "", "", broken}, cfg);
+  CAF_CHECK(padding.kind == outcome_kind::rejected);
+  CAF_CHECK_EQUAL(padding.status, 401);
+  // Signed but undecryptable is the sender's bug: 400.
+  auto signed_broken = signature("1", "n", "test key", broken);
+  auto bad = handle_request({"1", "n", signed_broken, broken}, cfg);
+  CAF_CHECK(bad.kind == outcome_kind::rejected);
+  CAF_CHECK_EQUAL(bad.status, 400);
 }
 
 CAF_TEST(handle_request checks the verification token) {
