@@ -219,6 +219,8 @@ private:
   void read_api_base(const map_reader& m, std::string& out);
   template <class Settings>
   void read_shards(const node_ref& x, Settings& out);
+  template <class Settings>
+  void read_gateway_keys(const map_reader& m, Settings& out);
   std::optional<std::string> read_url(const node_ref& x,
                                       std::initializer_list<const char*>
                                         schemes);
@@ -643,6 +645,27 @@ void loader::read_discord(const node_ref& x, discord_settings& out) {
   } else {
     missing(x, "token");
   }
+  read_gateway_keys(m, out);
+  if (auto v = m.get("compress")) {
+    if (auto str = r_.choice(*v, {"zlib-stream", "none"}, "compression"))
+      out.compress = *str == "zlib-stream";
+  }
+  if (auto v = m.get("allow_user_mentions"))
+    if (auto b = r_.boolean(*v)) out.allow_user_mentions = *b;
+  if (auto v = m.get("events"))
+    for (auto& item : r_.list(*v))
+      if (auto name = r_.non_empty_string(item)) {
+        if (*name == "MESSAGE_CREATE")
+          r_.fail(item, "MESSAGE_CREATE is always routed; list only other "
+                        "dispatches");
+        else
+          out.events.push_back(*name);
+      }
+}
+
+// The keys every Discord-shaped gateway platform has (discord, qq).
+template <class Settings>
+void loader::read_gateway_keys(const map_reader& m, Settings& out) {
   if (auto v = m.get("intents")) {
     out.intents.clear();
     out.intents_pos = v->pos;
@@ -651,10 +674,6 @@ void loader::read_discord(const node_ref& x, discord_settings& out) {
         out.intents.push_back(*name);
   }
   if (auto v = m.get("shards")) read_shards(*v, out);
-  if (auto v = m.get("compress")) {
-    if (auto str = r_.choice(*v, {"zlib-stream", "none"}, "compression"))
-      out.compress = *str == "zlib-stream";
-  }
   if (auto v = m.get("api_base"))
     if (auto str = read_url(*v, {"https://", "http://"})) {
       while (!str->empty() && str->back() == '/') str->pop_back();
@@ -672,17 +691,6 @@ void loader::read_discord(const node_ref& x, discord_settings& out) {
     if (auto d = r_.duration_value(*v, false)) out.request_timeout = *d;
   if (auto v = m.get("ca_file"))
     if (auto str = r_.string(*v)) out.ca_file = *str;
-  if (auto v = m.get("allow_user_mentions"))
-    if (auto b = r_.boolean(*v)) out.allow_user_mentions = *b;
-  if (auto v = m.get("events"))
-    for (auto& item : r_.list(*v))
-      if (auto name = r_.non_empty_string(item)) {
-        if (*name == "MESSAGE_CREATE")
-          r_.fail(item, "MESSAGE_CREATE is always routed; list only other "
-                        "dispatches");
-        else
-          out.events.push_back(*name);
-      }
 }
 
 // `shards: auto`, `shards: 4`, or `shards: {count: 4, ids: 0-1}`.
@@ -782,37 +790,13 @@ void loader::read_qq(const node_ref& x, qq_settings& out) {
   } else {
     missing(x, "client_secret");
   }
-  if (auto v = m.get("intents")) {
-    out.intents.clear();
-    out.intents_pos = v->pos;
-    for (auto& item : r_.list(*v))
-      if (auto name = r_.non_empty_string(item))
-        out.intents.push_back(*name);
-  }
-  if (auto v = m.get("shards")) read_shards(*v, out);
+  read_gateway_keys(m, out);
   if (auto v = m.get("sandbox"))
     if (auto b = r_.boolean(*v)) out.sandbox = *b;
-  if (auto v = m.get("api_base"))
-    if (auto str = read_url(*v, {"https://", "http://"})) {
-      while (!str->empty() && str->back() == '/') str->pop_back();
-      out.api_base = *str;
-    }
   if (auto v = m.get("token_url"))
     if (auto str = read_url(*v, {"https://", "http://"})) out.token_url = *str;
-  if (auto v = m.get("gateway_url"))
-    if (auto str = read_url(*v, {"wss://", "ws://"})) out.gateway_url = *str;
-  if (auto v = m.get("ping_interval"))
-    if (auto d = r_.duration_value(*v, true)) out.ping_interval = *d;
-  if (auto v = m.get("ping_timeout"))
-    if (auto d = r_.duration_value(*v, false)) out.ping_timeout = *d;
-  if (auto v = m.get("connect_timeout"))
-    if (auto d = r_.duration_value(*v, false)) out.connect_timeout = *d;
-  if (auto v = m.get("request_timeout"))
-    if (auto d = r_.duration_value(*v, false)) out.request_timeout = *d;
   if (auto v = m.get("token_refresh_margin"))
     if (auto d = r_.duration_value(*v, true)) out.token_refresh_margin = *d;
-  if (auto v = m.get("ca_file"))
-    if (auto str = r_.string(*v)) out.ca_file = *str;
   if (auto v = m.get("events"))
     for (auto& item : r_.list(*v))
       if (auto name = r_.non_empty_string(item)) out.events.push_back(*name);
