@@ -221,6 +221,19 @@ private:
   void read_shards(const node_ref& x, Settings& out);
   template <class Settings>
   void read_gateway_keys(const map_reader& m, Settings& out);
+  // The `settings` map of a platform entry, read by `read`; `required`:
+  // its absence is an error.
+  template <class Settings>
+  Settings read_settings(const map_reader& m, const node_ref& x,
+                         void (loader::*read)(const node_ref&, Settings&),
+                         bool required = true) {
+    Settings out;
+    if (auto v = m.get("settings"))
+      (this->*read)(*v, out);
+    else if (required)
+      missing(x, "settings");
+    return out;
+  }
   std::optional<std::string> read_url(const node_ref& x,
                                       std::initializer_list<const char*>
                                         schemes);
@@ -493,81 +506,46 @@ void loader::read_platform(const node_ref& x) {
     missing(x, "name");
   }
   last_path_ref_.reset();
-  if (e.kind == "sandbox") {
-    sandbox_settings settings;
-    if (auto v = m.get("settings")) read_sandbox(*v, settings);
-    e.settings = settings;
-  } else if (e.kind == "discord") {
-    discord_settings settings;
-    if (auto v = m.get("settings"))
-      read_discord(*v, settings);
-    else
-      missing(x, "settings");
-    e.settings = settings;
-  } else if (e.kind == "discord_webhook") {
-    discord_webhook_settings settings;
-    if (auto v = m.get("settings"))
-      read_discord_webhook(*v, settings);
-    else
-      missing(x, "settings");
-    e.settings = settings;
-  } else if (e.kind == "qq") {
-    qq_settings settings;
-    if (auto v = m.get("settings"))
-      read_qq(*v, settings);
-    else
-      missing(x, "settings");
-    if (settings.webhook && settings.path.empty())
-      settings.path = "/hooks/qq/" + e.name;
-    e.settings = settings;
-  } else if (e.kind == "mirai") {
-    mirai_settings settings;
-    if (auto v = m.get("settings"))
-      read_mirai(*v, settings);
-    else
-      missing(x, "settings");
-    e.settings = settings;
-  } else if (e.kind == "onebot") {
-    onebot_settings settings;
-    if (auto v = m.get("settings"))
-      read_onebot(*v, settings);
-    else
-      missing(x, "settings");
-    e.settings = settings;
-  } else if (e.kind == "feishu") {
-    feishu_settings settings;
-    if (auto v = m.get("settings"))
-      read_feishu(*v, settings);
-    else
-      missing(x, "settings");
-    if (settings.path.empty()) settings.path = "/hooks/feishu/" + e.name;
-    e.settings = settings;
-  } else if (e.kind == "wecom") {
-    wecom_settings settings;
-    if (auto v = m.get("settings"))
-      read_wecom(*v, settings);
-    else
-      missing(x, "settings");
-    if (settings.path.empty()) settings.path = "/hooks/wecom/" + e.name;
-    e.settings = settings;
-  } else if (e.kind == "wechat") {
-    wechat_settings settings;
-    if (auto v = m.get("settings"))
-      read_wechat(*v, settings);
-    else
-      missing(x, "settings");
-    if (settings.path.empty()) settings.path = "/hooks/wechat/" + e.name;
-    e.settings = settings;
-  } else if (e.kind == "discord_interactions") {
-    discord_interactions_settings settings;
-    if (auto v = m.get("settings"))
-      read_discord_interactions(*v, settings);
-    else
-      missing(x, "settings");
-    if (settings.path.empty())
-      settings.path = "/hooks/discord_interactions/" + e.name;
-    e.settings = settings;
-  }
+  if (e.kind == "sandbox")
+    e.settings = read_settings<sandbox_settings>(m, x, &loader::read_sandbox,
+                                                 false);
+  else if (e.kind == "discord")
+    e.settings = read_settings<discord_settings>(m, x, &loader::read_discord);
+  else if (e.kind == "discord_webhook")
+    e.settings = read_settings<discord_webhook_settings>(
+      m, x, &loader::read_discord_webhook);
+  else if (e.kind == "qq")
+    e.settings = read_settings<qq_settings>(m, x, &loader::read_qq);
+  else if (e.kind == "mirai")
+    e.settings = read_settings<mirai_settings>(m, x, &loader::read_mirai);
+  else if (e.kind == "onebot")
+    e.settings = read_settings<onebot_settings>(m, x, &loader::read_onebot);
+  else if (e.kind == "feishu")
+    e.settings = read_settings<feishu_settings>(m, x, &loader::read_feishu);
+  else if (e.kind == "wecom")
+    e.settings = read_settings<wecom_settings>(m, x, &loader::read_wecom);
+  else if (e.kind == "wechat")
+    e.settings = read_settings<wechat_settings>(m, x, &loader::read_wechat);
+  else if (e.kind == "discord_interactions")
+    e.settings = read_settings<discord_interactions_settings>(
+      m, x, &loader::read_discord_interactions);
+  // Webhook platforms listen at /hooks/<kind>/<name> unless told otherwise.
+  std::visit(
+    [&e](auto& settings) {
+      using T = std::decay_t<decltype(settings)>;
+      if constexpr (std::is_same_v<T, qq_settings>) {
+        if (settings.webhook && settings.path.empty())
+          settings.path = "/hooks/" + e.kind + "/" + e.name;
+      } else if constexpr (std::is_same_v<T, feishu_settings>
+                           || std::is_same_v<T, wecom_settings>
+                           || std::is_same_v<T, wechat_settings>
+                           || std::is_same_v<
+                             T, discord_interactions_settings>) {
+        if (settings.path.empty())
+          settings.path = "/hooks/" + e.kind + "/" + e.name;
+      }
+    },
+    e.settings);
   if (auto v = m.get("restart")) e.restart = read_restart(*v);
   e.fingerprint = fingerprint(x);
   if (e.kind.empty() || e.name.empty()) return;
