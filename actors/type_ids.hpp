@@ -25,6 +25,13 @@ CAF_BEGIN_TYPE_ID_BLOCK(tether_actors, caf::id_block::tether_protocols::end)
   CAF_ADD_ATOM(tether_actors, tether, reply_atom, "reply")
   /// Router -> itself: fail the calls whose deadline passed.
   CAF_ADD_ATOM(tether_actors, tether, sweep_atom, "sweep")
+  /// Router -> outbox: replies to one message (inbound_message id, texts).
+  CAF_ADD_ATOM(tether_actors, tether, outbox_atom, "outbox")
+  /// Platform sender -> outbox: (outbox_id, ok, error, permanent); a
+  /// reply that came with an outbox_id was sent or finally failed.
+  CAF_ADD_ATOM(tether_actors, tether, reply_result_atom, "replyres")
+  /// Outbox -> itself: send what is due.
+  CAF_ADD_ATOM(tether_actors, tether, outbox_pump_atom, "obpump")
   /// Daemon -> router: new routes after a reload.
   CAF_ADD_ATOM(tether_actors, tether, set_routes_atom, "setroutes")
 

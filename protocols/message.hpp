@@ -106,12 +106,21 @@ struct outbound_reply {
   /// The inbound message this answers.
   std::string reply_to;
   std::string text;
+  /// 1-based index of this reply among the replies to `reply_to`; QQ uses
+  /// it as msg_seq, so a resend after a crash reuses the same pair.
+  uint32_t seq = 1;
+  /// The outbox row of this reply; 0 when it does not come from the outbox
+  /// (then no confirmation is expected).
+  uint64_t outbox_id = 0;
+  /// Stable across resends (Discord nonce, Feishu uuid); empty = none.
+  std::string idempotency_key;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, outbound_reply& x) {
   return f(caf::meta::type_name("outbound_reply"), x.platform, x.bot,
-           x.context, x.reply_to, x.text);
+           x.context, x.reply_to, x.text, x.seq, x.outbox_id,
+           x.idempotency_key);
 }
 
 /// What a handler answers for one message: zero or more replies.
