@@ -12,6 +12,7 @@
 #include "actors/handlers/commands.hpp"
 #include "actors/mirai/client.hpp"
 #include "actors/onebot/client.hpp"
+#include "actors/outbox/outbox.hpp"
 #include "actors/router/router.hpp"
 #include "actors/sandbox/sandbox.hpp"
 
@@ -87,9 +88,13 @@ std::vector<child_spec> root_children(runtime_ptr rt) {
     "core", flags_for(strategy::rest_for_one),
     [rt] {
       auto cfg = rt->config();
+      // rest_for_one: the router hands replies to the outbox, so an
+      // outbox restart restarts what comes after it.
+      auto outbox = outbox_spec(rt);
+      outbox.policy = cfg->policy_for("core/outbox");
       auto router = router_spec(rt);
       router.policy = cfg->policy_for("core/router");
-      std::vector<child_spec> xs{router};
+      std::vector<child_spec> xs{outbox, router};
       // After the router: webhook platforms dispatch to it.
       if (ingress::has_webhooks(*cfg)) {
         auto hooks = ingress::ingress_spec(rt);
@@ -138,7 +143,7 @@ restart_policy node_policy(const config::tether_config& cfg,
 }
 
 std::vector<std::string> node_paths(const config::tether_config& cfg) {
-  std::vector<std::string> xs{"core", "core/router"};
+  std::vector<std::string> xs{"core", "core/outbox", "core/router"};
   if (ingress::has_webhooks(cfg))
     xs.push_back("core/ingress");
   xs.push_back("platforms");

@@ -72,6 +72,24 @@ struct ingress_section {
   duration replay_window = std::chrono::minutes{5};
 };
 
+/// Replies on their way to the platforms (actors/outbox): written to the
+/// store before they are sent, paced per room, resent until a platform
+/// sender confirms them.
+struct outbox_section {
+  /// Replies per second to one room of one bot, on top of the platform's
+  /// own limits (seeds/003: 10/s).
+  double room_rate = 10;
+  /// Replies a room may get at once after a quiet spell.
+  size_t room_burst = 5;
+  /// A sender that neither confirms nor fails a reply within this long is
+  /// assumed lost; the reply is resent (with its idempotency key).
+  duration ack_timeout = std::chrono::seconds{60};
+  /// Sends of one reply before it is dropped with a logged reason.
+  size_t max_attempts = 10;
+  /// A reply still unsent after this long is dropped (stale).
+  duration max_age = std::chrono::hours{24};
+};
+
 /// Policy fields an override may set; unset fields keep the earlier value.
 struct policy_patch {
   std::optional<size_t> max_restarts;
@@ -350,6 +368,11 @@ struct handler_entry {
   policy_patch restart;
   /// Deadline of one call into the handler.
   duration timeout = std::chrono::seconds{10};
+  /// Calls in flight at once; more wait in the handler's queue.
+  size_t concurrency = 16;
+  /// Calls waiting beyond `concurrency`; more are dropped (logged,
+  /// counted), so memory never grows behind a slow handler.
+  size_t queue = 1000;
   position pos;
   /// Like platform_entry::fingerprint; never log it.
   std::string fingerprint;
@@ -402,6 +425,7 @@ struct tether_config {
   daemon_section daemon;
   admin_section admin;
   ingress_section ingress;
+  outbox_section outbox;
   supervision_section supervision;
   std::vector<platform_entry> platforms;
   std::vector<handler_entry> handlers;

@@ -33,8 +33,12 @@ using detail::reader;
 using detail::ticked;
 
 const std::vector<std::string> top_keys = {
-  "daemon", "admin", "ingress", "supervision", "platforms", "handlers",
-  "routes",
+  "daemon", "admin", "ingress", "outbox", "supervision", "platforms",
+  "handlers", "routes",
+};
+
+const std::vector<std::string> outbox_keys = {
+  "room_rate", "room_burst", "ack_timeout", "max_attempts", "max_age",
 };
 
 const std::vector<std::string> daemon_keys = {
@@ -122,7 +126,7 @@ const std::vector<std::string> discord_webhook_keys = {
 const std::vector<std::string> sandbox_keys = {"user", "reply_prefix"};
 
 const std::vector<std::string> handler_keys = {
-  "kind", "name", "timeout", "settings", "restart",
+  "kind", "name", "timeout", "concurrency", "queue", "settings", "restart",
 };
 
 const std::vector<std::string> handler_kinds = {"commands"};
@@ -205,6 +209,7 @@ private:
   void read_mirai(const node_ref& x, mirai_settings& out);
   void read_onebot(const node_ref& x, onebot_settings& out);
   void read_ingress(const node_ref& x);
+  void read_outbox(const node_ref& x);
   void read_feishu(const node_ref& x, feishu_settings& out);
   void read_wecom(const node_ref& x, wecom_settings& out);
   void read_wechat(const node_ref& x, wechat_settings& out);
@@ -323,6 +328,7 @@ load_result loader::run(const std::string& text) {
     if (auto x = top.get("daemon")) read_daemon(*x);
     if (auto x = top.get("admin")) read_admin(*x);
     if (auto x = top.get("ingress")) read_ingress(*x);
+    if (auto x = top.get("outbox")) read_outbox(*x);
     if (auto x = top.get("supervision")) read_supervision(*x);
     if (auto x = top.get("platforms")) read_platforms(*x);
     if (auto x = top.get("handlers")) read_handlers(*x);
@@ -876,6 +882,22 @@ void loader::read_onebot(const node_ref& x, onebot_settings& out) {
 
 // -- ingress and webhook platforms --------------------------------------------
 
+void loader::read_outbox(const node_ref& x) {
+  map_reader m{r_, x, outbox_keys};
+  if (!m.ok()) return;
+  auto& o = cfg_.outbox;
+  if (auto v = m.get("room_rate"))
+    if (auto d = r_.number(*v, 0.01, 1000)) o.room_rate = *d;
+  if (auto v = m.get("room_burst"))
+    if (auto n = r_.integer(*v, 1, 1000)) o.room_burst = *n;
+  if (auto v = m.get("ack_timeout"))
+    if (auto t = r_.duration_value(*v, false)) o.ack_timeout = *t;
+  if (auto v = m.get("max_attempts"))
+    if (auto n = r_.integer(*v, 1, 1000)) o.max_attempts = *n;
+  if (auto v = m.get("max_age"))
+    if (auto t = r_.duration_value(*v, false)) o.max_age = *t;
+}
+
 void loader::read_ingress(const node_ref& x) {
   map_reader m{r_, x, ingress_keys};
   if (!m.ok()) return;
@@ -1118,6 +1140,10 @@ void loader::read_handler(const node_ref& x) {
   }
   if (auto v = m.get("timeout"))
     if (auto t = r_.duration_value(*v, false)) e.timeout = *t;
+  if (auto v = m.get("concurrency"))
+    if (auto n = r_.integer(*v, 1, 10000)) e.concurrency = *n;
+  if (auto v = m.get("queue"))
+    if (auto n = r_.integer(*v, 0, 1000000)) e.queue = *n;
   if (e.kind == "commands") {
     commands_settings settings;
     if (auto v = m.get("settings")) {

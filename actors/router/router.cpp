@@ -4,10 +4,14 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include <deque>
 #include <map>
 #include <optional>
+#include <unordered_map>
 
+#include "actors/router/conversation.hpp"
 #include "actors/router/route_table.hpp"
+#include "actors/router/seen_window.hpp"
 #include "actors/type_ids.hpp"
 #include "config/logging.hpp"
 #include "supervision/reason.hpp"
@@ -18,33 +22,52 @@ namespace {
 
 using level = spdlog::level::level_enum;
 using time_point = caf::actor_clock::time_point;
+using message_ptr = std::shared_ptr<const inbound_message>;
 
-// Calls a hung handler may hold before new messages for it are dropped:
-// memory never grows without bound behind one slow handler.
-constexpr size_t max_outstanding_per_handler = 1000;
+// Message ids remembered for dedupe: resume replays and platform
+// re-deliveries arrive within minutes, far inside this window.
+constexpr size_t seen_capacity = 100'000;
 
 struct pending_call {
   std::string handler;
-  std::string message_id;
+  conversation_key conv;
+  uint64_t seq = 0;
+  size_t slot = 0;
+  message_ptr msg;
   std::multimap<time_point, uint64_t>::iterator deadline;
+};
+
+// A call that waits for a free slot of its handler.
+struct queued_call {
+  conversation_key conv;
+  uint64_t seq = 0;
+  size_t slot = 0;
+  message_ptr msg;
+};
+
+struct handler_lane {
+  size_t in_flight = 0;
+  std::deque<queued_call> waiting;
 };
 
 struct router_state {
   std::shared_ptr<const route_table> routes;
   uint64_t routed = 0;
   uint64_t unrouted = 0;
+  uint64_t duplicates = 0;
   uint64_t handler_missing = 0;
   uint64_t handler_failed = 0;
   uint64_t handler_overloaded = 0;
   uint64_t relayed = 0;
-  uint64_t relay_failed = 0;
+  conversation_book conversations;
+  seen_window seen{seen_capacity};
+  std::unordered_map<std::string, handler_lane> lanes;
   // Handler deadlines are kept here and checked by one timer for the
   // earliest of them, instead of a CAF request timeout per call: those go
   // through the clock thread and cost more than the whole message path.
   uint64_t next_call = 1;
-  std::map<uint64_t, pending_call> pending;
+  std::unordered_map<uint64_t, pending_call> pending;
   std::multimap<time_point, uint64_t> deadlines;
-  std::map<std::string, size_t> outstanding;
   std::optional<time_point> sweep_at;
   // Overload drops are logged at most once per second per handler.
   std::map<std::string, std::pair<time_point, uint64_t>> overload_log;
@@ -53,25 +76,12 @@ struct router_state {
 
 using self_ptr = caf::stateful_actor<router_state>*;
 
-config::duration handler_timeout(const config::tether_config& cfg,
-                                 const std::string& name) {
+const config::handler_entry* find_handler(const config::tether_config& cfg,
+                                          const std::string& name) {
   for (auto& h : cfg.handlers)
     if (h.name == name)
-      return h.timeout;
-  return std::chrono::seconds{10};
-}
-
-// Ends a call; false if it already ended (answered late or timed out).
-bool finish(self_ptr self, uint64_t id) {
-  auto& st = self->state;
-  auto i = st.pending.find(id);
-  if (i == st.pending.end())
-    return false;
-  st.deadlines.erase(i->second.deadline);
-  if (--st.outstanding[i->second.handler] == 0)
-    st.outstanding.erase(i->second.handler);
-  st.pending.erase(i);
-  return true;
+      return &h;
+  return nullptr;
 }
 
 void arm_sweep(self_ptr self) {
@@ -85,125 +95,221 @@ void arm_sweep(self_ptr self) {
   }
 }
 
-void fail_call(self_ptr self, uint64_t id, const caf::error& err) {
+// Hands every reply that is now in order to the outbox.
+void release(self_ptr self, runtime_ptr rt, const conversation_key& conv) {
+  auto ready = self->state.conversations.take_ready(conv);
+  if (ready.empty())
+    return;
+  auto outbox = rt->directory().get("core/outbox");
+  for (auto& done : ready) {
+    if (done.texts.empty())
+      continue;
+    if (!outbox) {
+      logging::log(level::warn, "router", "outbox_down",
+                   {{"id", done.msg->id},
+                    {"replies", std::to_string(done.texts.size())}});
+      continue;
+    }
+    uint32_t seq = 0;
+    for (auto& text : done.texts) {
+      auto reply = make_reply(*done.msg, std::move(text));
+      reply.seq = ++seq;
+      self->send(outbox, outbox_atom::value, std::move(reply));
+    }
+  }
+}
+
+void dispatch(self_ptr self, runtime_ptr rt, const std::string& name,
+              queued_call call);
+
+// Starts the next waiting call of `name`, if a slot is free.
+void pump_lane(self_ptr self, runtime_ptr rt, const std::string& name) {
+  auto& st = self->state;
+  auto i = st.lanes.find(name);
+  if (i == st.lanes.end())
+    return;
+  auto cfg = rt->config();
+  auto entry = find_handler(*cfg, name);
+  size_t limit = entry ? entry->concurrency : 1;
+  while (i->second.in_flight < limit && !i->second.waiting.empty()) {
+    auto call = std::move(i->second.waiting.front());
+    i->second.waiting.pop_front();
+    dispatch(self, rt, name, std::move(call));
+    i = st.lanes.find(name);
+    if (i == st.lanes.end())
+      return;
+  }
+  if (i->second.in_flight == 0 && i->second.waiting.empty())
+    st.lanes.erase(i);
+}
+
+// Ends a call with `texts`; false if it already ended (answered late or
+// timed out).
+bool finish(self_ptr self, runtime_ptr rt, uint64_t id,
+            std::vector<std::string> texts) {
+  auto& st = self->state;
+  auto i = st.pending.find(id);
+  if (i == st.pending.end())
+    return false;
+  auto call = std::move(i->second);
+  st.deadlines.erase(call.deadline);
+  st.pending.erase(i);
+  if (auto lane = st.lanes.find(call.handler); lane != st.lanes.end())
+    --lane->second.in_flight;
+  st.conversations.complete(call.conv, call.seq, call.slot, std::move(texts));
+  release(self, rt, call.conv);
+  pump_lane(self, rt, call.handler);
+  return true;
+}
+
+void fail_call(self_ptr self, runtime_ptr rt, uint64_t id,
+               const caf::error& err) {
   auto& st = self->state;
   auto i = st.pending.find(id);
   if (i == st.pending.end())
     return;
   auto handler = i->second.handler;
-  auto msg_id = i->second.message_id;
-  finish(self, id);
+  auto msg_id = i->second.msg->id;
   ++st.handler_failed;
   logging::log(level::warn, "router", "handler_failed",
                {{"handler", handler},
                 {"id", msg_id},
                 {"reason", supervision::describe(err)}});
+  finish(self, rt, id, {});
 }
 
-void deliver(self_ptr self, runtime_ptr rt, const inbound_message& msg,
-             handler_result& result) {
-  if (result.texts.empty())
-    return;
-  auto key = "sender:" + msg.platform + ":" + msg.bot;
-  auto platform = rt->directory().get(key);
-  if (!platform) {
-    logging::log(level::warn, "router", "platform_down",
-                 {{"platform", key}, {"id", msg.id}});
+void dispatch(self_ptr self, runtime_ptr rt, const std::string& name,
+              queued_call call) {
+  auto& st = self->state;
+  auto hdl = rt->directory().get("handlers/" + name);
+  if (!hdl) {
+    ++st.handler_missing;
+    logging::log(level::warn, "router", "handler_down",
+                 {{"handler", name}, {"id", call.msg->id}});
+    st.conversations.complete(call.conv, call.seq, call.slot, {});
+    release(self, rt, call.conv);
     return;
   }
-  for (auto& text : result.texts)
-    self->send(platform, reply_atom::value, make_reply(msg, text));
+  auto cfg = rt->config();
+  auto entry = find_handler(*cfg, name);
+  auto timeout = entry ? entry->timeout : config::duration{std::chrono::seconds{10}};
+  auto id = st.next_call++;
+  auto at = st.deadlines.emplace(self->clock().now() + timeout, id);
+  auto msg = call.msg;
+  st.pending.emplace(id, pending_call{name, std::move(call.conv), call.seq,
+                                      call.slot, msg, at});
+  ++st.lanes[name].in_flight;
+  arm_sweep(self);
+  self->request(hdl, caf::infinite, handle_atom::value, *msg)
+    .then(
+      [=](handler_result& result) {
+        finish(self, rt, id, std::move(result.texts));
+      },
+      [=](caf::error& err) { fail_call(self, rt, id, err); });
+}
+
+void log_overload(self_ptr self, const std::string& name,
+                  const std::string& msg_id) {
+  auto& st = self->state;
+  ++st.handler_overloaded;
+  auto now = self->clock().now();
+  auto& [last, dropped] = st.overload_log[name];
+  ++dropped;
+  if (dropped == 1 || now - last >= std::chrono::seconds{1}) {
+    logging::log(level::warn, "router", "handler_overloaded",
+                 {{"handler", name},
+                  {"id", msg_id},
+                  {"dropped", std::to_string(dropped)}});
+    last = now;
+    dropped = 0;
+  }
 }
 
 // Sends the message itself to another platform (a bridge).
 void relay(self_ptr self, runtime_ptr rt, const inbound_message& msg,
            const config::relay_target& target, const std::string& format) {
-  auto key = "sender:" + target.kind + ":" + target.name;
-  auto platform = rt->directory().get(key);
-  if (!platform) {
-    ++self->state.relay_failed;
-    logging::log(level::warn, "router", "relay_target_down",
-                 {{"platform", key}, {"id", msg.id}});
-    return;
-  }
   outbound_reply out;
   out.platform = target.kind;
   out.bot = target.name;
   out.context.room_id = target.room;
+  out.reply_to = msg.id;
   out.text = format_relay(format, msg);
+  auto outbox = rt->directory().get("core/outbox");
+  if (!outbox) {
+    logging::log(level::warn, "router", "outbox_down", {{"id", msg.id}});
+    return;
+  }
   ++self->state.relayed;
-  self->send(platform, reply_atom::value, std::move(out));
+  self->send(outbox, outbox_atom::value, std::move(out));
+}
+
+// A platform id seen before (a resume replay, a re-delivery) is handled
+// once; messages without an id cannot be told apart and always pass.
+bool first_time(self_ptr self, const inbound_message& msg) {
+  if (msg.id.empty())
+    return true;
+  auto key = msg.platform + '\x1f' + msg.bot + '\x1f' + msg.type + '\x1f'
+             + msg.id;
+  return self->state.seen.insert(key);
+}
+
+void on_inbound(self_ptr self, runtime_ptr rt, inbound_message& msg) {
+  auto& st = self->state;
+  auto routed = st.routes->resolve(msg);
+  if (routed.handlers.empty() && routed.relays.empty()) {
+    ++st.unrouted;
+    logging::log(level::debug, "router", "unrouted",
+                 {{"platform", msg.platform}, {"bot", msg.bot},
+                  {"id", msg.id}});
+    return;
+  }
+  if (!first_time(self, msg)) {
+    ++st.duplicates;
+    logging::log(level::debug, "router", "duplicate",
+                 {{"platform", msg.platform}, {"bot", msg.bot},
+                  {"id", msg.id}});
+    return;
+  }
+  ++st.routed;
+  for (auto& [target, format] : routed.relays)
+    relay(self, rt, msg, target, format);
+  auto& names = routed.handlers;
+  if (names.empty())
+    return;
+  auto conv = conversation_of(msg);
+  auto shared_msg = std::make_shared<const inbound_message>(std::move(msg));
+  auto seq = st.conversations.open(conv, shared_msg, names.size());
+  auto cfg = rt->config();
+  for (size_t slot = 0; slot < names.size(); ++slot) {
+    auto& name = names[slot];
+    auto entry = find_handler(*cfg, name);
+    auto& lane = st.lanes[name];
+    queued_call call{conv, seq, slot, shared_msg};
+    size_t limit = entry ? entry->concurrency : 1;
+    size_t queue_limit = entry ? entry->queue : 0;
+    if (lane.in_flight < limit && lane.waiting.empty()) {
+      dispatch(self, rt, name, std::move(call));
+    } else if (lane.waiting.size() < queue_limit) {
+      lane.waiting.push_back(std::move(call));
+    } else {
+      log_overload(self, name, shared_msg->id);
+      st.conversations.complete(conv, seq, slot, {});
+    }
+  }
+  release(self, rt, conv);
 }
 
 caf::behavior router(self_ptr self, runtime_ptr rt, std::string path) {
   self->state.routes = std::make_shared<route_table>(rt->config()->routes);
   return {
-    [=](inbound_atom, inbound_message& msg) {
-      auto& st = self->state;
-      auto routed = st.routes->resolve(msg);
-      for (auto& [target, format] : routed.relays)
-        relay(self, rt, msg, target, format);
-      auto& names = routed.handlers;
-      if (names.empty() && !routed.relays.empty()) {
-        ++st.routed;
-        return;
-      }
-      if (names.empty()) {
-        ++st.unrouted;
-        logging::log(level::debug, "router", "unrouted",
-                     {{"platform", msg.platform}, {"bot", msg.bot},
-                      {"id", msg.id}});
-        return;
-      }
-      ++st.routed;
-      auto cfg = rt->config();
-      auto shared_msg = std::make_shared<const inbound_message>(
-        std::move(msg));
-      auto now = self->clock().now();
-      for (auto& name : names) {
-        auto hdl = rt->directory().get("handlers/" + name);
-        if (!hdl) {
-          ++st.handler_missing;
-          logging::log(level::warn, "router", "handler_down",
-                       {{"handler", name}, {"id", shared_msg->id}});
-          continue;
-        }
-        if (st.outstanding[name] >= max_outstanding_per_handler) {
-          ++st.handler_overloaded;
-          auto& [last, dropped] = st.overload_log[name];
-          ++dropped;
-          if (dropped == 1 || now - last >= std::chrono::seconds{1}) {
-            logging::log(level::warn, "router", "handler_overloaded",
-                         {{"handler", name},
-                          {"id", shared_msg->id},
-                          {"dropped", std::to_string(dropped)}});
-            last = now;
-            dropped = 0;
-          }
-          continue;
-        }
-        auto id = st.next_call++;
-        auto deadline = now + handler_timeout(*cfg, name);
-        auto at = st.deadlines.emplace(deadline, id);
-        st.pending.emplace(id, pending_call{name, shared_msg->id, at});
-        ++st.outstanding[name];
-        arm_sweep(self);
-        self->request(hdl, caf::infinite, handle_atom::value, *shared_msg)
-          .then(
-            [=](handler_result& result) {
-              if (finish(self, id))
-                deliver(self, rt, *shared_msg, result);
-            },
-            [=](caf::error& err) { fail_call(self, id, err); });
-      }
-    },
+    [=](inbound_atom, inbound_message& msg) { on_inbound(self, rt, msg); },
     [=](sweep_atom) {
       auto& st = self->state;
       auto now = self->clock().now();
       if (st.sweep_at && now >= *st.sweep_at)
         st.sweep_at.reset();
       while (!st.deadlines.empty() && st.deadlines.begin()->first <= now)
-        fail_call(self, st.deadlines.begin()->second,
+        fail_call(self, rt, st.deadlines.begin()->second,
                   caf::make_error(caf::sec::request_timeout));
       arm_sweep(self);
     },

@@ -445,7 +445,7 @@ CAF_TEST(a reload on sighup logs added handlers routes and policies) {
   // Every node gets the new default policy; `extra` is new, not changed.
   auto words = split(changes);
   for (auto path :
-       {"~core", "~core/router", "~platforms", "~platforms/sandbox:console",
+       {"~core", "~core/outbox", "~core/router", "~platforms", "~platforms/sandbox:console",
         "~handlers", "~handlers/commands"})
     CAF_CHECK(std::count(words.begin(), words.end(), path) == 1);
   CAF_CHECK(std::count(words.begin(), words.end(), "~handlers/extra") == 0);

@@ -405,4 +405,44 @@ CAF_TEST(a webhook bridge posts relayed messages and stops after a 404) {
   CAF_CHECK_EQUAL(stop(), 0);
 }
 
+// kill -9 between "written" and "confirmed": Discord created the message
+// but tetherd never learned it. After the restart the outbox sends the
+// reply again with the same nonce, Discord answers with the existing
+// message, and the resume replay of the question is not answered again.
+CAF_TEST(a reply in flight at kill -9 is posted exactly once after restart) {
+  CAF_REQUIRE(start());
+  fake.hang_creates(1);
+  fake.dispatch(0, "MESSAGE_CREATE",
+                fake.message_create_json(channel, guild, "/ping"));
+  CAF_REQUIRE(wait([&] { return pongs() == 1; }, 5s));
+  CAF_REQUIRE(tetherd.proc().signal(SIGKILL));
+  CAF_CHECK_EQUAL(tetherd.proc().wait_exit(deadline_in(5s)), 128 + SIGKILL);
+  CAF_REQUIRE(start());
+  CAF_CHECK(wait([&] { return fake.duplicate_count() >= 1; }, 10s));
+  // Time for a wrong second answer to show up.
+  CAF_CHECK(!wait([&] { return pongs() > 1; }, 2s));
+  CAF_CHECK_EQUAL(pongs(), 1u);
+  CAF_CHECK(ping_through_discord());
+  check_no_violations();
+}
+
+// kill -9 after the reply was written but before Discord took it (a 429
+// holds it back): after the restart it is posted, once.
+CAF_TEST(a reply held back at kill -9 is posted once after restart) {
+  CAF_REQUIRE(start());
+  fake.rate_limit_route(std::string{"/channels/"} + channel + "/messages",
+                        30.0, 1);
+  fake.dispatch(0, "MESSAGE_CREATE",
+                fake.message_create_json(channel, guild, "/ping"));
+  // Bounded: the 429 comes back within milliseconds on loopback.
+  std::this_thread::sleep_for(500ms);
+  CAF_CHECK_EQUAL(pongs(), 0u);
+  CAF_REQUIRE(tetherd.proc().signal(SIGKILL));
+  CAF_CHECK_EQUAL(tetherd.proc().wait_exit(deadline_in(5s)), 128 + SIGKILL);
+  CAF_REQUIRE(start());
+  CAF_CHECK(wait([&] { return pongs() == 1; }, 10s));
+  CAF_CHECK(!wait([&] { return pongs() > 1; }, 2s));
+  CAF_CHECK_EQUAL(pongs(), 1u);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

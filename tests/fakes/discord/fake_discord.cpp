@@ -503,6 +503,7 @@ void fake_discord::impl::identify_locked(uint64_t id, conn_state& c,
   if (opts_.flood_after_ready > 0) {
     auto channel = std::to_string(std::stoull(gid) + 1);
     c.flood_left = opts_.flood_after_ready;
+    c.flood_id_at = std::string::npos;
     c.flood_d = std::make_shared<const std::string>(
       message_create(channel, gid, "flood", "42", "alice"));
     pump_flood_locked(id);
@@ -659,8 +660,30 @@ void fake_discord::impl::pump_flood_locked(uint64_t id) {
   }
   auto n = std::min(c.flood_left, flood_chunk);
   c.flood_left -= n;
-  for (size_t k = 0; k < n; ++k)
-    dispatch_locked(si->second, "MESSAGE_CREATE", c.flood_d);
+  if (c.flood_id_at == std::string::npos) {
+    // Found once per flood: `"id":"<digits>"` of the message itself.
+    auto d = json::parse(*c.flood_d, nullptr, false);
+    if (d.is_object() && d.contains("id") && d["id"].is_string()) {
+      auto needle = "\"id\":\"" + d["id"].get<std::string>() + "\"";
+      if (auto at = c.flood_d->find(needle); at != std::string::npos) {
+        c.flood_id_at = at + 6;
+        c.flood_id_len = d["id"].get<std::string>().size();
+      }
+    }
+  }
+  for (size_t k = 0; k < n; ++k) {
+    if (c.flood_id_at == std::string::npos || c.flood_id_len < 10) {
+      dispatch_locked(si->second, "MESSAGE_CREATE", c.flood_d);
+      continue;
+    }
+    // The last 9 digits count the flooded messages.
+    auto d = std::make_shared<std::string>(*c.flood_d);
+    auto serial = ++flood_serial_;
+    for (size_t pos = c.flood_id_at + c.flood_id_len, j = 0; j < 9;
+         ++j, serial /= 10)
+      (*d)[--pos] = static_cast<char>('0' + serial % 10);
+    dispatch_locked(si->second, "MESSAGE_CREATE", std::move(d));
+  }
 }
 
 fake_discord::impl::session*
@@ -964,6 +987,11 @@ void fake_discord::rate_limit_route(std::string route_prefix,
     impl::route_limit{std::move(route_prefix), retry_after_s, count});
 }
 
+void fake_discord::hang_creates(int count) {
+  std::lock_guard<std::mutex> guard{impl_->mtx_};
+  impl_->hang_creates_ = count;
+}
+
 void fake_discord::rate_limit_global(double retry_after_s, int count) {
   std::lock_guard<std::mutex> guard{impl_->mtx_};
   impl_->global_retry_after_ = retry_after_s;
@@ -1025,6 +1053,7 @@ void fake_discord::flood(int shard, size_t n, std::string d_json) {
         && !ci->second.closing) {
       ci->second.flood_left += n;
       ci->second.flood_d = d;
+      ci->second.flood_id_at = std::string::npos;
       impl_->pump_flood_locked(ci->first);
     } else {
       // Disconnected or half-open: log for replay, bounded by replay_limit.

@@ -147,6 +147,11 @@ public:
   void rate_limit_route(std::string route_prefix, double retry_after_s,
                         int count);
 
+  /// The next `count` Create Message calls create their message (and
+  /// remember its nonce) but are never answered: the client cannot know
+  /// the message exists.
+  void hang_creates(int count);
+
   /// The next `count` REST calls get a global 429.
   void rate_limit_global(double retry_after_s, int count);
 

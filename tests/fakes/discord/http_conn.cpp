@@ -24,6 +24,7 @@ fake_discord::impl::on_request(const http::request<http::string_body>& req) {
     return reply;
   }
   auto r = on_rest(req);
+  reply.hang = r.hang;
   reply.status = r.status;
   if (r.status != http::status::no_content)
     reply.content_type = "application/json";

@@ -85,6 +85,8 @@ private:
 // -- REST ------------------------------------------------------------------
 
 struct rest_response {
+  /// Never answer (the work is done, the client never learns it).
+  bool hang = false;
   http::status status = http::status::ok;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
@@ -147,6 +149,10 @@ struct fake_discord::impl {
     std::deque<std::pair<time_point, int64_t>> written;
     size_t flood_left = 0;
     std::shared_ptr<const std::string> flood_d;
+    /// Offset of the message id's digits in flood_d (npos: none found);
+    /// every flooded message gets its own id there, as on Discord.
+    size_t flood_id_at = std::string::npos;
+    size_t flood_id_len = 0;
   };
 
   struct route_limit {
@@ -253,6 +259,10 @@ struct fake_discord::impl {
   /// nonce per author, and every post here comes from the bot).
   std::map<std::string, std::string> nonce_cache_;
   int duplicates_ = 0;
+  /// Flooded messages so far (their ids count up from it).
+  uint64_t flood_serial_ = 0;
+  /// Create Message calls still to be done but never answered.
+  int hang_creates_ = 0;
   std::map<std::string, bucket> channel_buckets_;
   std::vector<route_limit> route_limits_;
   std::map<std::string, time_point> route_blocked_until_;

@@ -323,6 +323,10 @@ fake_discord::impl::create_message(const std::string& channel_id,
   posted_.push_back(
     posted_message{channel_id, content, nonce, enforce, req.body()});
   add_limit_headers(r);
+  if (hang_creates_ > 0) {
+    --hang_creates_;
+    r.hang = true;
+  }
   return r;
 }
 
