@@ -49,7 +49,8 @@ CAF_TEST(a policy renders as the keys of a restart block) {
   CAF_CHECK_EQUAL(x["shutdown"], "3s");
   auto brutal = sample();
   brutal.shutdown.reset();
-  CAF_CHECK_EQUAL(admin::policy_json(brutal)["shutdown"], "brutal_kill");
+  auto y = admin::policy_json(brutal);
+  CAF_CHECK_EQUAL(y["shutdown"], "brutal_kill");
 }
 
 CAF_TEST(the json of a policy parses back to the same policy) {
