@@ -5,8 +5,10 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 
 #include "actors/directory.hpp"
 #include "config/config.hpp"
@@ -19,7 +21,14 @@ namespace caf {
 class actor_system;
 } // namespace caf
 
+namespace tether::supervision {
+class event_hub;
+} // namespace tether::supervision
+
 namespace tether {
+
+/// Prometheus text of the daemon's metrics (see the admin's /metrics).
+using metrics_source = std::function<std::string()>;
 
 class runtime {
 public:
@@ -46,6 +55,17 @@ public:
     return started_at_;
   }
 
+  /// Supervisor events of the whole tree, for live subscribers (the root's
+  /// event sink publishes here).
+  const std::shared_ptr<supervision::event_hub>& events() const {
+    return events_;
+  }
+
+  /// Where /metrics gets its text; unset answers 404. Set it before the
+  /// tree starts or at any time later.
+  metrics_source metrics() const;
+  void metrics(metrics_source fn);
+
 private:
   caf::actor_system& sys_;
   boost::asio::io_context& io_;
@@ -53,6 +73,8 @@ private:
   mutable std::mutex mtx_;
   std::shared_ptr<const config::tether_config> cfg_;
   std::chrono::steady_clock::time_point started_at_;
+  std::shared_ptr<supervision::event_hub> events_;
+  metrics_source metrics_;
 };
 
 using runtime_ptr = std::shared_ptr<runtime>;

@@ -2,6 +2,7 @@
 
 #include <caf/actor_system.hpp>
 
+#include "actors/admin/admin.hpp"
 #include "actors/discord/bot.hpp"
 #include "actors/discord/interactions.hpp"
 #include "actors/feishu/app.hpp"
@@ -35,9 +36,15 @@ child_spec registered(child_spec spec, runtime_ptr rt) {
   return spec;
 }
 
-supervisor_flags flags_for(strategy strat) {
+// The admin console asks the root for a snapshot with a 500ms deadline;
+// each level waits less for the one below, so a wedged supervisor makes
+// the answer partial (marked `unresponsive`) instead of late.
+supervisor_flags flags_for(strategy strat,
+                           duration snapshot_timeout
+                           = std::chrono::milliseconds{200}) {
   supervisor_flags f;
   f.strat = strat;
+  f.snapshot_timeout = snapshot_timeout;
   return f;
 }
 
@@ -101,6 +108,13 @@ std::vector<child_spec> root_children(runtime_ptr rt) {
         hooks.policy = cfg->policy_for("core/ingress");
         xs.push_back(std::move(hooks));
       }
+      // Last: rest_for_one restarts it after anything it reports on, and
+      // its failure (a port in use) touches nothing else.
+      if (cfg->admin.enabled) {
+        auto console = admin::admin_spec(rt);
+        console.policy = cfg->policy_for("core/admin");
+        xs.push_back(std::move(console));
+      }
       return xs;
     },
     node_policy(*cfg, "core"));
@@ -131,7 +145,7 @@ std::vector<child_spec> root_children(runtime_ptr rt) {
 }
 
 supervisor_flags root_flags() {
-  return flags_for(strategy::one_for_one);
+  return flags_for(strategy::one_for_one, std::chrono::milliseconds{300});
 }
 
 restart_policy node_policy(const config::tether_config& cfg,
@@ -146,6 +160,8 @@ std::vector<std::string> node_paths(const config::tether_config& cfg) {
   std::vector<std::string> xs{"core", "core/outbox", "core/router"};
   if (ingress::has_webhooks(cfg))
     xs.push_back("core/ingress");
+  if (cfg.admin.enabled)
+    xs.push_back("core/admin");
   xs.push_back("platforms");
   for (auto& entry : cfg.platforms)
     xs.push_back("platforms/" + entry.id());

@@ -18,6 +18,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "config/config.hpp"
+#include "config/listen.hpp"
 #include "config/message.hpp"
 #include "config/policy_block.hpp"
 #include "config/reader.hpp"
@@ -391,6 +392,15 @@ void loader::read_admin(const node_ref& x) {
   }
   if (auto v = m.get("token"))
     if (auto s = r_.secret_value(*v)) a.token = std::move(*s);
+  // Anyone who reaches the console can stop every platform: beyond
+  // loopback it must ask for a token.
+  if (a.enabled && a.token.empty() && !is_loopback_listen(a.listen)) {
+    auto v = m.get("listen");
+    r_.fail(v ? v->pos : x.pos, detail::join_path(x.path, "listen"),
+            "listening on " + ticked(a.listen)
+              + " (not loopback) needs `admin.token`, e.g. "
+                "`token: ${TETHER_ADMIN_TOKEN}`");
+  }
 }
 
 // -- supervision --------------------------------------------------------------

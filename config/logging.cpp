@@ -11,6 +11,8 @@
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "config/log_ring.hpp"
+
 namespace tether::logging {
 
 namespace {
@@ -230,6 +232,7 @@ protected:
       capture = st.capture;
     }
     if (capture) (*capture)(line);
+    recent_lines().push(line);
     line += '\n';
     std::fwrite(line.data(), 1, line.size(), stderr);
   }

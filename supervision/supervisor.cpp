@@ -125,22 +125,38 @@ public:
         return ids;
       },
       [this](start_child_atom, child_spec& spec) { on_start_child(spec); },
-      [this](terminate_child_atom, const std::string& id) {
-        on_terminate_child(id);
+      [this](terminate_child_atom atom, const std::string& id) {
+        if (!route_down(atom, id))
+          on_terminate_child(id);
       },
-      [this](restart_child_atom, const std::string& id) {
-        on_restart_child(id);
+      [this](restart_child_atom atom, const std::string& id) {
+        if (!route_down(atom, id))
+          on_restart_child(id);
       },
       [this](delete_child_atom, const std::string& id) {
         on_delete_child(id);
       },
-      [this](set_policy_atom, const std::string& id,
-             const restart_policy& policy) -> caf::result<caf::ok_atom> {
+      [this](set_policy_atom atom, const std::string& id,
+             const restart_policy& policy) {
+        if (route_down(atom, id, policy))
+          return;
+        auto rp = make_response_promise();
         auto c = find(id);
-        if (!c)
-          return caf::make_error(sup_errc::unknown_child, id);
+        if (!c) {
+          rp.deliver(caf::make_error(sup_errc::unknown_child, id));
+          return;
+        }
         c->spec.policy = policy;
-        return caf::ok_atom::value;
+        rp.deliver(caf::ok_atom::value);
+      },
+      [this](get_policy_atom atom, const std::string& id) {
+        if (route_down(atom, id))
+          return;
+        auto rp = make_response_promise();
+        if (auto c = find(id))
+          rp.deliver(c->spec.policy);
+        else
+          rp.deliver(caf::make_error(sup_errc::unknown_child, id));
       },
     };
   }
@@ -573,6 +589,24 @@ private:
 
   // -- requests ---------------------------------------------------------------
 
+  // An id with a `/` names a node further down (`shards/shard:0`): the
+  // child supervisor named by the first segment takes the rest, and
+  // answers the requester itself. Returns false for a plain child id.
+  template <class Atom, class... Ts>
+  bool route_down(Atom atom, const std::string& id, const Ts&... xs) {
+    auto slash = id.find('/');
+    if (slash == std::string::npos)
+      return false;
+    auto c = find(id.substr(0, slash));
+    if (!c || c->spec.kind != child_kind::supervisor || !c->handle) {
+      auto rp = make_response_promise();
+      rp.deliver(caf::make_error(sup_errc::unknown_child, id));
+      return true;
+    }
+    delegate(c->handle, atom, id.substr(slash + 1), xs...);
+    return true;
+  }
+
   void on_start_child(child_spec& spec) {
     auto rp = make_response_promise();
     if (shutting_down_) {
@@ -621,10 +655,12 @@ private:
       rp.deliver(caf::make_error(sup_errc::shutting_down, id));
       return;
     }
-    // An operator's restart starts over: a fresh window and no backoff.
+    // An operator's restart starts over: a fresh window and no backoff. It
+    // still counts in the total, which tells how often the node came back.
     cancel_pending(*c);
     c->window.clear();
     c->consecutive_failures = 0;
+    ++c->restarts_total;
     if (c->handle) {
       c->waiters.push_back(rp);
       if (c->stopping == stop_purpose::none)

@@ -47,6 +47,13 @@ CAF_BEGIN_TYPE_ID_BLOCK(tether_supervision, caf::first_custom_type_id)
   CAF_ADD_ATOM(tether_supervision, tether::supervision, restart_atom,
                "restart")
   CAF_ADD_ATOM(tether_supervision, tether::supervision, kill_atom, "killtimer")
+  /// Request (id): the restart_policy of a child.
+  CAF_ADD_ATOM(tether_supervision, tether::supervision, get_policy_atom,
+               "getpolicy")
+  /// Request: live details of a node as a JSON object (std::string). Only
+  /// actors that register as `details:<path>` in the directory answer it.
+  CAF_ADD_ATOM(tether_supervision, tether::supervision, details_atom,
+               "details")
 
 CAF_END_TYPE_ID_BLOCK(tether_supervision)
 

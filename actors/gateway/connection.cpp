@@ -6,6 +6,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
+#include <nlohmann/json.hpp>
 
 #include "actors/gateway/dialect.hpp"
 #include "actors/gateway/errors.hpp"
@@ -17,6 +18,7 @@
 #include "protocols/net/ws_session.hpp"
 #include "supervision/reason.hpp"
 #include "supervision/supervisor.hpp"
+#include "supervision/type_ids.hpp"
 
 namespace tether::gateway {
 
@@ -33,6 +35,17 @@ constexpr uint16_t restart_close_code = 4000;
 constexpr int max_bad_frames = 10;
 
 enum class phase { connecting, hello, identifying, resuming, ready };
+
+const char* to_string(phase x) {
+  switch (x) {
+    case phase::connecting: return "connecting";
+    case phase::hello: return "hello";
+    case phase::identifying: return "identifying";
+    case phase::resuming: return "resuming";
+    case phase::ready: return "ready";
+  }
+  return "?";
+}
 
 // The envelope ({op, d, s, t}), Hello, op 9, the zlib-stream inflater and
 // the gateway send limiter are the same for every Discord-shaped gateway.
@@ -63,6 +76,8 @@ struct connection_state {
   std::vector<net::ws_message> batch;
   uint64_t dispatches = 0;
   uint64_t messages = 0;
+  // When the last frame arrived, for the admin console.
+  std::optional<std::chrono::steady_clock::time_point> last_frame_at;
   std::minstd_rand rng{std::random_device{}()};
   static inline const char* name = "gateway.connection";
 };
@@ -128,6 +143,7 @@ public:
 
   void on_frame(std::string& payload, bool binary) {
     auto& st = self_->state;
+    st.last_frame_at = std::chrono::steady_clock::now();
     std::string_view text = payload;
     std::optional<std::string> inflated;
     if (st.zlib) {
@@ -404,6 +420,27 @@ public:
     }
   }
 
+  // What the admin console shows next to this node (details_atom).
+  std::string details() const {
+    auto& st = self_->state;
+    nlohmann::json out;
+    out["shard"] = shard_;
+    out["session_state"] = to_string(st.ph);
+    out["resumable"] = st.slot && st.slot->get().has_value();
+    out["seq"] = st.seq ? nlohmann::json(*st.seq) : nlohmann::json(nullptr);
+    out["dispatches"] = st.dispatches;
+    if (st.last_frame_at)
+      out["last_event_ago_ms"]
+        = std::chrono::duration_cast<milliseconds>(
+            std::chrono::steady_clock::now() - *st.last_frame_at)
+            .count();
+    else
+      out["last_event_ago_ms"] = nullptr;
+    if (st.hello_interval)
+      out["heartbeat_interval_ms"] = *st.hello_interval;
+    return out.dump();
+  }
+
 private:
   void send(std::string frame) {
     auto& st = self_->state;
@@ -481,6 +518,7 @@ caf::behavior connection(self_ptr self, runtime_ptr rt, bot_ptr bot,
     [=](reidentify_atom, uint64_t generation) {
       logic->on_reidentify(generation);
     },
+    [=](supervision::details_atom) { return logic->details(); },
   };
 }
 
@@ -488,9 +526,13 @@ caf::behavior connection(self_ptr self, runtime_ptr rt, bot_ptr bot,
 
 caf::actor spawn_connection(caf::local_actor* parent, runtime_ptr rt,
                             bot_ptr bot, uint32_t shard, std::string path) {
-  return parent->system().spawn(connection, std::move(rt), std::move(bot),
-                                shard, std::move(path),
-                                caf::actor_cast<caf::actor>(parent));
+  auto& dir = rt->directory();
+  auto details_name = "details:" + path;
+  return dir.register_actor(
+    details_name,
+    parent->system().spawn(connection, std::move(rt), std::move(bot), shard,
+                           std::move(path),
+                           caf::actor_cast<caf::actor>(parent)));
 }
 
 } // namespace tether::gateway

@@ -12,14 +12,18 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/admin/json.hpp"
+#include "actors/admin/type_ids.hpp"
 #include "actors/router/route_table.hpp"
 #include "actors/runtime.hpp"
 #include "actors/tree.hpp"
 #include "actors/type_ids.hpp"
 #include "config/diff.hpp"
 #include "config/logging.hpp"
+#include "supervision/event_hub.hpp"
 #include "supervision/reason.hpp"
 #include "supervision/supervisor.hpp"
 #include "systemd_notify.hpp"
@@ -36,6 +40,30 @@ using level = spdlog::level::level_enum;
 void setup_logging(const config::tether_config& cfg) {
   logging::setup(cfg.daemon.log_level,
                  cfg.daemon.log_fmt == config::log_format::json);
+}
+
+// What one reload did: the diff it applied, or why it applied nothing.
+struct reload_outcome {
+  bool ok = false;
+  std::vector<std::string> errors;
+  config::config_diff diff;
+};
+
+// The answer to the admin API's reload request (admin::reload_atom).
+std::string to_json(const reload_outcome& x) {
+  nlohmann::json out;
+  out["ok"] = x.ok;
+  if (x.ok) {
+    out["diff"] = admin::diff_json(x.diff);
+  } else {
+    std::vector<std::string> errors;
+    for (auto& e : x.errors)
+      errors.push_back(logging::redact(e));
+    out["error"] = errors.empty() ? std::string{"reload failed"}
+                                  : errors.front();
+    out["errors"] = errors;
+  }
+  return out.dump();
 }
 
 // Ends the process if shutdown overruns its deadline: a wedged actor or a
@@ -81,7 +109,11 @@ public:
       caf::scoped_actor self{sys};
       watch_signals(signals, caf::actor_cast<caf::actor>(self));
       rt_ = std::make_shared<runtime>(sys, io, cfg_);
-      auto root = supervision::spawn_supervisor(sys, root_flags(),
+      // SIGHUP and the admin API's reload both end up in this loop.
+      rt_->directory().put("daemon", caf::actor_cast<caf::actor>(self));
+      auto flags = root_flags();
+      flags.events = rt_->events()->sink();
+      auto root = supervision::spawn_supervisor(sys, flags,
                                                 root_children(rt_), self);
       rt_->directory().put("root", root);
       self->monitor(root);
@@ -149,6 +181,15 @@ private:
           arm_hard_deadline(rt_->config()->daemon.shutdown_timeout);
           result = exit_gave_up;
         },
+        [&](admin::reload_atom) {
+          auto rp = self->make_response_promise();
+          reload_outcome outcome;
+          if (stopping)
+            outcome.errors.push_back("tetherd is stopping");
+          else
+            outcome = reload(self);
+          rp.deliver(to_json(outcome));
+        },
         [&](signal_atom, int sig) {
           if (sig == SIGHUP) {
             if (!stopping)
@@ -190,21 +231,29 @@ private:
 
   // -- reload -----------------------------------------------------------------
 
-  void reload(caf::scoped_actor& self) {
+  // Loads the file again and applies what changed. SIGHUP and the admin
+  // API's POST /api/reload both come here, one at a time.
+  reload_outcome reload(caf::scoped_actor& self) {
+    reload_outcome outcome;
     auto loaded = config::load_file(file_);
     if (loaded)
       loaded.errors = validate(*loaded.config);
     if (!loaded || !loaded.errors.empty()) {
-      for (auto& err : loaded.errors)
+      for (auto& err : loaded.errors) {
         logging::log(level::err, "daemon", "reload_rejected",
                      {{"error", err.to_string()}});
-      return;
+        outcome.errors.push_back(err.to_string());
+      }
+      return outcome;
     }
     auto next = std::make_shared<const config::tether_config>(
       std::move(*loaded.config));
     auto prev = rt_->config();
-    auto d = config::diff(*prev, *next,
-                          {"core", "core/router", "platforms", "handlers"});
+    std::vector<std::string> static_paths{"core", "core/router", "platforms",
+                                          "handlers"};
+    if (prev->admin.enabled && next->admin.enabled)
+      static_paths.push_back("core/admin");
+    auto d = config::diff(*prev, *next, static_paths);
     // Supervisor nodes also take their shutdown deadline from the daemon.
     for (auto path : {"core", "platforms", "handlers"})
       if (node_policy(*prev, path) != node_policy(*next, path)
@@ -244,6 +293,9 @@ private:
     for (auto& key : d.needs_restart)
       logging::log(level::warn, "daemon", "reload_needs_restart",
                    {{"key", key}});
+    outcome.ok = true;
+    outcome.diff = std::move(d);
+    return outcome;
   }
 
   template <class MakeSpec>

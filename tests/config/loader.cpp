@@ -532,8 +532,23 @@ CAF_TEST(the admin address needs a host and a valid port) {
   CAF_CHECK_EQUAL(errors_of(R"(admin: {listen: ":80"})").size(), 1u);
   CAF_CHECK_EQUAL(errors_of(R"(admin: {listen: "::1:80"})").size(), 1u);
   CAF_CHECK_EQUAL(errors_of(R"(admin: {listen: "h:8x"})").size(), 1u);
-  CAF_CHECK(errors_of(R"(admin: {listen: "0.0.0.0:65535"})").empty());
-  CAF_CHECK(errors_of(R"(admin: {listen: "[::]:1"})").empty());
+  CAF_CHECK(errors_of(R"(admin: {listen: "0.0.0.0:65535", token: abcd1234})")
+              .empty());
+  CAF_CHECK(errors_of(R"(admin: {listen: "[::]:1", token: abcd1234})").empty());
+}
+
+CAF_TEST(the admin needs a token beyond loopback) {
+  CAF_CHECK_EQUAL(errors_of(R"(admin: {listen: "0.0.0.0:7070"})"),
+                  strings({"t.yaml:1:17: admin.listen: listening on "
+                           "`0.0.0.0:7070` (not loopback) needs "
+                           "`admin.token`, e.g. `token: "
+                           "${TETHER_ADMIN_TOKEN}`"}));
+  CAF_CHECK_EQUAL(errors_of(R"(admin: {listen: "[::]:7070"})").size(), 1u);
+  CAF_CHECK(errors_of(R"(admin: {listen: "127.0.0.2:7070"})").empty());
+  CAF_CHECK(errors_of(R"(admin: {listen: "[::1]:7070"})").empty());
+  CAF_CHECK(errors_of(R"(admin: {listen: "localhost:7070"})").empty());
+  CAF_CHECK(errors_of(R"(admin: {listen: "0.0.0.0:7070", enabled: false})")
+              .empty());
 }
 
 // -- platforms and handlers

@@ -472,6 +472,7 @@ CAF_TEST(restarting a running child stops it first) {
   CAF_CHECK(!ask(root, restart_child_atom::value, std::string{"a"}));
   CAF_CHECK_EQUAL(starts["a"], 2);
   CAF_CHECK(live["a"] != old);
+  CAF_CHECK_EQUAL(child_of(root, "root/a").restarts_total, 1u);
   self->receive([&](caf::down_msg&) {},
                 caf::after(0s) >> [] { CAF_FAIL("old child still alive"); });
 }
@@ -527,6 +528,29 @@ CAF_TEST(the parent hears ready once every initial child left starting) {
   CAF_CHECK_EQUAL(child_of(root, "root/inner").state, node_state::running);
   CAF_CHECK_EQUAL(events_of(event_kind::ready),
                   (std::vector<std::string>{"root/inner"}));
+}
+
+CAF_TEST(requests with a nested path reach the supervisor below) {
+  auto inner = supervisor_spec("inner", flags(strategy::one_for_one),
+                               {probe("x")});
+  inner.policy = test_policy();
+  start_root(strategy::one_for_one, {std::move(inner)});
+  auto p = with([](restart_policy& x) { x.max_restarts = 9; });
+  CAF_CHECK(!ask(root, set_policy_atom::value, std::string{"inner/x"}, p));
+  self->send(root, get_policy_atom::value, std::string{"inner/x"});
+  sched.run();
+  std::optional<restart_policy> got;
+  self->receive([&](const restart_policy& x) { got = x; },
+                [&](caf::error&) {}, caf::after(0s) >> [] {});
+  CAF_REQUIRE(got.has_value());
+  CAF_CHECK_EQUAL(got->max_restarts, 9u);
+  CAF_CHECK_EQUAL(starts["x"], 1);
+  CAF_CHECK(!ask(root, restart_child_atom::value, std::string{"inner/x"}));
+  CAF_CHECK_EQUAL(starts["x"], 2);
+  CAF_CHECK(ask(root, terminate_child_atom::value, std::string{"nope/x"})
+            == sup_errc::unknown_child);
+  CAF_CHECK(ask(root, terminate_child_atom::value, std::string{"inner/nope"})
+            == sup_errc::unknown_child);
 }
 
 CAF_TEST(policies can be changed at runtime) {
