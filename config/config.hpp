@@ -72,6 +72,26 @@ struct ingress_section {
   duration replay_window = std::chrono::minutes{5};
 };
 
+/// The SQLite store (actors/store, docs/store.md): the outbox of replies,
+/// inbound dedupe keys and gateway sessions.
+struct store_section {
+  /// The database file; the loader fills in `<daemon.data_dir>/tether.db`
+  /// when it is not set.
+  std::string path;
+  /// Bound of the outbox table.
+  uint64_t outbox_max_rows = 100000;
+  /// Sent and dropped replies are kept this long.
+  duration keep_sent = std::chrono::hours{24};
+  /// How long an inbound message id is remembered for dedupe.
+  duration seen_ttl = std::chrono::hours{24};
+  /// Bound of the dedupe keys.
+  uint64_t seen_max = 1000000;
+  /// Deadline of one database operation.
+  duration op_timeout = std::chrono::seconds{2};
+  /// A reply is dropped after this many failed attempts.
+  uint32_t max_attempts = 10;
+};
+
 /// Policy fields an override may set; unset fields keep the earlier value.
 struct policy_patch {
   std::optional<size_t> max_restarts;
@@ -402,6 +422,7 @@ struct tether_config {
   daemon_section daemon;
   admin_section admin;
   ingress_section ingress;
+  store_section store;
   supervision_section supervision;
   std::vector<platform_entry> platforms;
   std::vector<handler_entry> handlers;
