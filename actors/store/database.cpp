@@ -3,6 +3,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+
 #include <system_error>
 
 #include <sqlite3.h>
@@ -69,10 +70,8 @@ const char* const outbox_columns
     "state, last_error, sent_ms";
 
 outbox_state parse_state(const std::string& str) {
-  if (str == "sent")
-    return outbox_state::sent;
-  if (str == "dropped")
-    return outbox_state::dropped;
+  if (str == "sent") return outbox_state::sent;
+  if (str == "dropped") return outbox_state::dropped;
   return outbox_state::pending;
 }
 
@@ -94,14 +93,15 @@ std::string prefix_end(std::string prefix) {
 
 // -- database_error -----------------------------------------------------------
 
-database_error::database_error(const std::string& path,
-                               const std::string& what, int code)
+database_error::database_error(const std::string& path, const std::string& what,
+                               int code)
   : std::runtime_error(path + ": " + what), code_(code) {
   // nop
 }
 
 bool database_error::timed_out() const {
-  return (code_ & 0xff) == SQLITE_INTERRUPT;
+  auto primary = code_ & 0xff;
+  return primary == SQLITE_INTERRUPT || primary == SQLITE_BUSY;
 }
 
 bool database_error::corrupt() const {
@@ -114,8 +114,7 @@ bool database_error::corrupt() const {
 // A prepared statement, kept for the life of the connection.
 class database::statement {
 public:
-  statement(database& db, const char* sql, bool persistent = true)
-    : db_(db) {
+  statement(database& db, const char* sql, bool persistent = true) : db_(db) {
     auto rc = sqlite3_prepare_v3(db.db_, sql, -1,
                                  persistent ? SQLITE_PREPARE_PERSISTENT : 0,
                                  &stmt_, nullptr);
@@ -140,8 +139,7 @@ public:
 
   statement& bind(int index, const std::string& value) {
     check(sqlite3_bind_text(stmt_, index, value.data(),
-                            static_cast<int>(value.size()),
-                            SQLITE_TRANSIENT));
+                            static_cast<int>(value.size()), SQLITE_TRANSIENT));
     return *this;
   }
 
@@ -153,10 +151,8 @@ public:
   /// True while there is a row to read.
   bool step() {
     auto rc = sqlite3_step(stmt_);
-    if (rc == SQLITE_ROW)
-      return true;
-    if (rc == SQLITE_DONE)
-      return false;
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
     db_.fail(rc);
   }
 
@@ -178,8 +174,7 @@ public:
   std::string text(int col) {
     auto str = sqlite3_column_text(stmt_, col);
     auto len = sqlite3_column_bytes(stmt_, col);
-    if (str == nullptr)
-      return {};
+    if (str == nullptr) return {};
     return std::string{reinterpret_cast<const char*>(str),
                        static_cast<size_t>(len)};
   }
@@ -192,8 +187,7 @@ public:
 
 private:
   void check(int rc) {
-    if (rc != SQLITE_OK)
-      db_.fail(rc);
+    if (rc != SQLITE_OK) db_.fail(rc);
   }
 
   database& db_;
@@ -204,7 +198,7 @@ namespace {
 
 // Resets a cached statement when the operation using it ends, so it never
 // keeps a read transaction open (that would stall WAL checkpoints).
-template <class Statement>
+template<class Statement>
 class query {
 public:
   explicit query(Statement& st) : st_(st) {
@@ -282,15 +276,13 @@ database::database(std::string path, std::chrono::milliseconds op_timeout)
       throw database_error(path_, "cannot create directory " + dir.string()
                                     + ": " + ec.message());
   }
-  auto rc = sqlite3_open_v2(path_.c_str(), &db_,
-                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-                              | SQLITE_OPEN_NOMUTEX,
-                            nullptr);
+  auto rc = sqlite3_open_v2(
+    path_.c_str(), &db_,
+    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     auto err = db_ ? sqlite3_system_errno(db_) : 0;
-    if (err != 0)
-      msg += std::string{" ("} + std::strerror(err) + ")";
+    if (err != 0) msg += std::string{" ("} + std::strerror(err) + ")";
     sqlite3_close(db_);
     db_ = nullptr;
     throw database_error(path_, msg, rc);
@@ -304,13 +296,14 @@ database::database(std::string path, std::chrono::milliseconds op_timeout)
     // The first read of the file: garbage bytes fail here.
     statement wal{*this, "PRAGMA journal_mode=WAL", false};
     std::string mode;
-    if (wal.step())
-      mode = wal.text(0);
+    if (wal.step()) mode = wal.text(0);
     wal.reset();
     if (mode != "wal")
       throw database_error(path_, "cannot switch to WAL mode (journal mode "
-                                    "is `" + mode + "`); is the directory "
-                                    "writable?");
+                                  "is `"
+                                    + mode
+                                    + "`); is the directory "
+                                      "writable?");
     // In WAL mode, NORMAL syncs at checkpoints only: a committed
     // transaction survives a crash or kill of the process; only a power
     // loss or OS crash may lose the last ones.
@@ -326,8 +319,7 @@ database::database(std::string path, std::chrono::milliseconds op_timeout)
 
 database::~database() {
   cache_.clear();
-  if (db_)
-    sqlite3_close(db_);
+  if (db_) sqlite3_close(db_);
 }
 
 // -- internals ----------------------------------------------------------------
@@ -337,10 +329,12 @@ void database::fail(int rc, const std::string& context) {
   if ((rc & 0xff) == SQLITE_INTERRUPT)
     msg = "statement aborted after its deadline of "
           + std::to_string(op_timeout_.count()) + "ms";
+  else if ((rc & 0xff) == SQLITE_BUSY)
+    msg = "database is locked by another connection (waited "
+          + std::to_string(op_timeout_.count()) + "ms)";
   else
     msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
-  if (!context.empty())
-    msg = context + ": " + msg;
+  if (!context.empty()) msg = context + ": " + msg;
   throw database_error(path_, msg, rc);
 }
 
@@ -358,16 +352,14 @@ void database::exec(const char* sql) {
   if (rc != SQLITE_OK) {
     std::string msg = err ? err : sqlite3_errstr(rc);
     sqlite3_free(err);
-    if ((rc & 0xff) == SQLITE_INTERRUPT)
-      fail(rc);
+    if ((rc & 0xff) == SQLITE_INTERRUPT || (rc & 0xff) == SQLITE_BUSY) fail(rc);
     throw database_error(path_, msg, rc);
   }
 }
 
 database::statement& database::prepared(const char* sql) {
   for (auto& [key, st] : cache_)
-    if (key == sql)
-      return *st;
+    if (key == sql) return *st;
   cache_.emplace_back(sql, std::make_unique<statement>(*this, sql));
   return *cache_.back().second;
 }
@@ -380,7 +372,9 @@ void database::migrate() {
                                   + std::to_string(schema_version)
                                   + "); run a newer tetherd or move the "
                                     "file away");
-  auto exec_fn = [this](const char* sql) { exec(sql); };
+  auto exec_fn = [this](const char* sql) {
+    exec(sql);
+  };
   for (auto v = version; v < schema_version; ++v) {
     transaction tx{db_, exec_fn};
     exec(migrations[v]);
@@ -400,7 +394,9 @@ int database::user_version() {
 
 uint64_t database::put(const outbox_entry& x) {
   op_guard guard{*this};
-  transaction tx{db_, [this](const char* sql) { exec(sql); }};
+  transaction tx{db_, [this](const char* sql) {
+                   exec(sql);
+                 }};
   {
     query ins{prepared(
       "INSERT INTO outbox (platform, bot, room_id, thread_id, guild_id, "
@@ -429,8 +425,7 @@ uint64_t database::put(const outbox_entry& x) {
   if (sqlite3_changes(db_) == 1) {
     id = static_cast<uint64_t>(sqlite3_last_insert_rowid(db_));
   } else {
-    query sel{
-      prepared("SELECT id FROM outbox WHERE idempotency_key = ?1")};
+    query sel{prepared("SELECT id FROM outbox WHERE idempotency_key = ?1")};
     sel->bind(1, x.idempotency_key);
     if (!sel->step())
       throw database_error(path_, "insert of idempotency key `"
@@ -457,8 +452,7 @@ std::optional<uint32_t> database::mark_attempt(uint64_t id,
                    "last_error = ?2 WHERE id = ?1 AND state = 'pending' "
                    "RETURNING attempts")};
   q->bind(1, static_cast<int64_t>(id)).bind(2, error);
-  if (!q->step())
-    return std::nullopt;
+  if (!q->step()) return std::nullopt;
   auto attempts = static_cast<uint32_t>(q->int64(0));
   q->run();
   return attempts;
@@ -474,7 +468,7 @@ bool database::mark_dropped(uint64_t id, const std::string& reason) {
 
 namespace {
 
-template <class Statement>
+template<class Statement>
 outbox_entry read_entry(Statement& st) {
   outbox_entry x;
   x.id = static_cast<uint64_t>(st.int64(0));
@@ -518,8 +512,7 @@ std::optional<outbox_entry> database::get(uint64_t id) {
   op_guard guard{*this};
   query q{prepared(sql.c_str())};
   q->bind(1, static_cast<int64_t>(id));
-  if (!q->step())
-    return std::nullopt;
+  if (!q->step()) return std::nullopt;
   return read_entry(*q);
 }
 
@@ -533,7 +526,9 @@ prune_result database::prune_outbox(int64_t now_ms, int64_t keep_finished_ms,
                                     uint64_t max_rows) {
   prune_result result;
   op_guard guard{*this};
-  transaction tx{db_, [this](const char* sql) { exec(sql); }};
+  transaction tx{db_, [this](const char* sql) {
+                   exec(sql);
+                 }};
   {
     query q{prepared("DELETE FROM outbox WHERE state != 'pending' "
                      "AND max(sent_ms, created_ms) < ?1")};
@@ -543,8 +538,7 @@ prune_result database::prune_outbox(int64_t now_ms, int64_t keep_finished_ms,
   uint64_t rows = 0;
   {
     query q{prepared("SELECT count(*) FROM outbox")};
-    if (q->step())
-      rows = static_cast<uint64_t>(q->int64(0));
+    if (q->step()) rows = static_cast<uint64_t>(q->int64(0));
   }
   if (rows > max_rows) {
     auto excess = static_cast<int64_t>(rows - max_rows);
@@ -586,7 +580,9 @@ bool database::check_and_insert(const std::string& key, int64_t ttl_ms,
 uint64_t database::prune_seen(int64_t now_ms, uint64_t max_keys) {
   uint64_t removed = 0;
   op_guard guard{*this};
-  transaction tx{db_, [this](const char* sql) { exec(sql); }};
+  transaction tx{db_, [this](const char* sql) {
+                   exec(sql);
+                 }};
   {
     query q{prepared("DELETE FROM seen WHERE expires_ms <= ?1")};
     q->bind(1, now_ms).run();
@@ -595,8 +591,7 @@ uint64_t database::prune_seen(int64_t now_ms, uint64_t max_keys) {
   uint64_t keys = 0;
   {
     query q{prepared("SELECT count(*) FROM seen")};
-    if (q->step())
-      keys = static_cast<uint64_t>(q->int64(0));
+    if (q->step()) keys = static_cast<uint64_t>(q->int64(0));
   }
   if (keys > max_keys) {
     query q{prepared("DELETE FROM seen WHERE key IN (SELECT key FROM seen "
@@ -629,8 +624,7 @@ std::optional<std::string> database::get_session(const std::string& key) {
   op_guard guard{*this};
   query q{prepared("SELECT value FROM sessions WHERE key = ?1")};
   q->bind(1, key);
-  if (!q->step())
-    return std::nullopt;
+  if (!q->step()) return std::nullopt;
   return q->text(0);
 }
 
@@ -652,8 +646,7 @@ database::sessions_with_prefix(const std::string& prefix) {
                      : "SELECT key, value FROM sessions WHERE key >= ?1 "
                        "AND key < ?2 ORDER BY key")};
   q->bind(1, prefix);
-  if (!end.empty())
-    q->bind(2, end);
+  if (!end.empty()) q->bind(2, end);
   std::vector<std::pair<std::string, std::string>> result;
   while (q->step())
     result.emplace_back(q->text(0), q->text(1));
@@ -680,14 +673,12 @@ database_stats database::stats() {
   {
     op_guard guard{*this};
     query q{prepared("SELECT count(*) FROM sessions")};
-    if (q->step())
-      result.sessions = static_cast<uint64_t>(q->int64(0));
+    if (q->step()) result.sessions = static_cast<uint64_t>(q->int64(0));
   }
   for (auto suffix : {"", "-wal"}) {
     std::error_code ec;
     auto size = fs::file_size(path_ + suffix, ec);
-    if (!ec)
-      result.bytes += size;
+    if (!ec) result.bytes += size;
   }
   return result;
 }
@@ -695,8 +686,7 @@ database_stats database::stats() {
 std::optional<int64_t> database::scalar(const std::string& sql) {
   op_guard guard{*this};
   statement st{*this, sql.c_str(), false};
-  if (!st.step())
-    return std::nullopt;
+  if (!st.step()) return std::nullopt;
   auto result = st.int64(0);
   st.reset();
   return result;

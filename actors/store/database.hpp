@@ -35,7 +35,8 @@ public:
     return code_;
   }
 
-  /// The statement ran past its deadline and was aborted.
+  /// The statement ran past its deadline and was aborted, or another
+  /// connection held the lock for longer than the deadline.
   bool timed_out() const;
 
   /// The file is damaged or not a database: retrying cannot help.
@@ -68,7 +69,8 @@ struct prune_result {
 
 class database {
 public:
-  // -- constants ---------------------------------------------------------------
+  // -- constants
+  // ---------------------------------------------------------------
 
   /// The schema this code reads and writes (PRAGMA user_version).
   static constexpr int schema_version = 1;
@@ -79,16 +81,16 @@ public:
   /// and migrates the schema. Throws database_error naming `path` when the
   /// file cannot be opened or written, is not a database, or has a newer
   /// schema than this code knows.
-  explicit database(std::string path,
-                    std::chrono::milliseconds op_timeout
-                    = std::chrono::seconds{2});
+  explicit database(std::string path, std::chrono::milliseconds op_timeout
+                                      = std::chrono::seconds{2});
 
   ~database();
 
   database(const database&) = delete;
   database& operator=(const database&) = delete;
 
-  // -- properties --------------------------------------------------------------
+  // -- properties
+  // --------------------------------------------------------------
 
   const std::string& path() const {
     return path_;
@@ -97,7 +99,8 @@ public:
   /// PRAGMA user_version of the open file.
   int user_version();
 
-  // -- outbox ------------------------------------------------------------------
+  // -- outbox
+  // ------------------------------------------------------------------
 
   /// Adds `x` as pending (x.id and x.state are ignored) in one committed
   /// transaction, and returns its id. With a non-empty idempotency key
@@ -131,20 +134,21 @@ public:
   prune_result prune_outbox(int64_t now_ms, int64_t keep_finished_ms,
                             uint64_t max_rows);
 
-  // -- seen (inbound dedupe) ---------------------------------------------------
+  // -- seen (inbound dedupe)
+  // ---------------------------------------------------
 
   /// Atomically: true if `key` is new or its previous entry expired (the
   /// key is then remembered until `now_ms + ttl_ms`), false if it is a
   /// duplicate.
-  bool check_and_insert(const std::string& key, int64_t ttl_ms,
-                        int64_t now_ms);
+  bool check_and_insert(const std::string& key, int64_t ttl_ms, int64_t now_ms);
 
   /// Deletes expired keys, then the soonest-to-expire beyond `max_keys`.
   uint64_t prune_seen(int64_t now_ms, uint64_t max_keys);
 
   uint64_t seen_count();
 
-  // -- sessions (gateway resume) -----------------------------------------------
+  // -- sessions (gateway resume)
+  // -----------------------------------------------
 
   void put_session(const std::string& key, const std::string& value,
                    int64_t now_ms);
@@ -158,7 +162,8 @@ public:
   std::vector<std::pair<std::string, std::string>>
   sessions_with_prefix(const std::string& prefix);
 
-  // -- observers ---------------------------------------------------------------
+  // -- observers
+  // ---------------------------------------------------------------
 
   database_stats stats();
 

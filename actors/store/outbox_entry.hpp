@@ -50,12 +50,12 @@ struct outbox_entry {
   int64_t sent_ms = 0;
 };
 
-template <class Inspector>
+template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, outbox_entry& x) {
   return f(caf::meta::type_name("outbox_entry"), x.id, x.platform, x.bot,
            x.room_id, x.thread_id, x.guild_id, x.reply_to, x.text, x.seq,
-           x.idempotency_key, x.created_ms, x.deadline_ms, x.attempts,
-           x.state, x.last_error, x.sent_ms);
+           x.idempotency_key, x.created_ms, x.deadline_ms, x.attempts, x.state,
+           x.last_error, x.sent_ms);
 }
 
 /// The idempotency key the router uses for the `seq`th reply to an inbound

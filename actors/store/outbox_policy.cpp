@@ -6,8 +6,7 @@ namespace tether::store {
 
 std::chrono::milliseconds outbox_backoff(uint32_t attempts,
                                          const outbox_limits& limits) {
-  if (attempts == 0)
-    return std::chrono::milliseconds{0};
+  if (attempts == 0) return std::chrono::milliseconds{0};
   auto result = limits.backoff_initial;
   for (uint32_t i = 1; i < attempts && result < limits.backoff_max; ++i)
     result *= 2;
@@ -24,10 +23,8 @@ outbox_decision decide(const outbox_entry& x, int64_t now_ms,
   }
   if (x.attempts >= limits.max_attempts) {
     result.kind = outbox_decision::drop;
-    result.reason = "gave up after " + std::to_string(x.attempts)
-                    + " attempts";
-    if (!x.last_error.empty())
-      result.reason += ": " + x.last_error;
+    result.reason = "gave up after " + std::to_string(x.attempts) + " attempts";
+    if (!x.last_error.empty()) result.reason += ": " + x.last_error;
     return result;
   }
   if (last_attempt_ms > 0) {

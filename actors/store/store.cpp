@@ -1,11 +1,11 @@
 #include "actors/store/store.hpp"
 
+#include <map>
+#include <memory>
+
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
-
-#include <map>
-#include <memory>
 
 #include "actors/store/database.hpp"
 #include "actors/store/type_ids.hpp"
@@ -47,7 +47,7 @@ caf::error on_failure(self_ptr self, const database_error& e) {
 }
 
 // Runs `f` against the database; failures become an error answer.
-template <class F>
+template<class F>
 auto guarded(self_ptr self, F f) -> caf::result<decltype(f(*self->state.db))> {
   try {
     return f(*self->state.db);
@@ -77,30 +77,35 @@ void prune(self_ptr self) {
 }
 
 caf::behavior store_actor(self_ptr self, store_options opts) {
-  if (!opts.now_ms)
-    opts.now_ms = wall_ms;
+  if (!opts.now_ms) opts.now_ms = wall_ms;
   self->state.opts = opts;
+  uint64_t pending = 0;
   try {
     self->state.db = std::make_unique<database>(opts.path, opts.op_timeout);
+    pending = self->state.db->depth();
   } catch (const database_error& e) {
+    // Fatal whatever the cause: a restart a second later would meet the
+    // same file, directory or schema.
     logging::log(level::critical, "store", "open_failed",
                  {{"path", opts.path}, {"error", e.what()}});
     self->quit(supervision::make_fatal(e.what()));
     return {};
   }
   logging::log(level::info, "store", "opened",
-               {{"path", opts.path},
-                {"pending", std::to_string(self->state.db->depth())}});
+               {{"path", opts.path}, {"pending", std::to_string(pending)}});
   self->delayed_send(self, opts.prune_interval, store_prune_atom::value);
   return {
     [=](store_put_atom, outbox_entry& x) -> caf::result<uint64_t> {
-      if (x.created_ms == 0)
-        x.created_ms = self->state.opts.now_ms();
-      return guarded(self, [&](database& db) { return db.put(x); });
+      if (x.created_ms == 0) x.created_ms = self->state.opts.now_ms();
+      return guarded(self, [&](database& db) {
+        return db.put(x);
+      });
     },
     [=](store_sent_atom, uint64_t id) {
       auto now = self->state.opts.now_ms();
-      guarded(self, [&](database& db) { return db.mark_sent(id, now); });
+      guarded(self, [&](database& db) {
+        return db.mark_sent(id, now);
+      });
     },
     [=](store_failed_atom, uint64_t id, const std::string& error,
         bool permanent) {
@@ -109,8 +114,7 @@ caf::behavior store_actor(self_ptr self, store_options opts) {
         std::string reason = error;
         if (!permanent) {
           auto attempts = db.mark_attempt(id, error);
-          if (!attempts || *attempts < max)
-            return false;
+          if (!attempts || *attempts < max) return false;
           reason = "gave up after " + std::to_string(*attempts)
                    + " attempts: " + error;
         }
@@ -130,8 +134,7 @@ caf::behavior store_actor(self_ptr self, store_options opts) {
     [=](store_seen_atom, const std::string& key,
         int64_t ttl_ms) -> caf::result<bool> {
       auto& opts = self->state.opts;
-      if (ttl_ms <= 0)
-        ttl_ms = opts.seen_ttl.count();
+      if (ttl_ms <= 0) ttl_ms = opts.seen_ttl.count();
       auto now = opts.now_ms();
       return guarded(self, [&](database& db) {
         return db.check_and_insert(key, ttl_ms, now);
@@ -151,10 +154,10 @@ caf::behavior store_actor(self_ptr self, store_options opts) {
         return true;
       });
     },
-    [=](store_session_erase_atom,
-        const std::string& key) -> caf::result<bool> {
-      return guarded(self,
-                     [&](database& db) { return db.erase_session(key); });
+    [=](store_session_erase_atom, const std::string& key) -> caf::result<bool> {
+      return guarded(self, [&](database& db) {
+        return db.erase_session(key);
+      });
     },
     [=](store_sessions_atom, const std::string& prefix)
       -> caf::result<std::map<std::string, std::string>> {
@@ -212,8 +215,7 @@ caf::actor spawn_store(caf::actor_system& sys, store_options opts,
   supervision::register_category(caf::atom("store"), [](uint8_t code) {
     return to_string(static_cast<store_errc>(code));
   });
-  if (detached)
-    return sys.spawn<caf::detached>(store_actor, std::move(opts));
+  if (detached) return sys.spawn<caf::detached>(store_actor, std::move(opts));
   return sys.spawn(store_actor, std::move(opts));
 }
 

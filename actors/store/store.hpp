@@ -24,7 +24,8 @@ enum class store_errc : uint8_t {
   none = 0,
   /// SQLite failed (disk full, I/O error, ...); the message says why.
   failed,
-  /// The statement ran past `op_timeout` and was aborted.
+  /// The operation ran past `op_timeout` (a statement, or a wait for a
+  /// lock another process holds) and was aborted.
   timeout,
   /// The file is damaged; the store exits (fatal) after answering.
   corrupt,

@@ -21,7 +21,7 @@ struct store_stats {
   uint64_t db_bytes = 0;
 };
 
-template <class Inspector>
+template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, store_stats& x) {
   return f(caf::meta::type_name("store_stats"), x.pending, x.sent, x.dropped,
            x.seen, x.sessions, x.db_bytes);

@@ -28,17 +28,14 @@ CAF_BEGIN_TYPE_ID_BLOCK(tether_store, caf::id_block::tether_ingress::end)
   /// Request (std::string key, int64_t ttl_ms) -> bool first_time.
   CAF_ADD_ATOM(tether_store, tether::store, store_seen_atom, "stseen")
   /// Request (std::string key) -> std::string value, empty if none.
-  CAF_ADD_ATOM(tether_store, tether::store, store_session_get_atom,
-               "stsessget")
+  CAF_ADD_ATOM(tether_store, tether::store, store_session_get_atom, "stsessget")
   /// Request (std::string key, std::string value) -> true once committed.
-  CAF_ADD_ATOM(tether_store, tether::store, store_session_put_atom,
-               "stsessput")
+  CAF_ADD_ATOM(tether_store, tether::store, store_session_put_atom, "stsessput")
   /// Request (std::string key) -> bool existed.
   CAF_ADD_ATOM(tether_store, tether::store, store_session_erase_atom,
                "stsessdel")
   /// Request (std::string prefix) -> std::map<std::string, std::string>.
-  CAF_ADD_ATOM(tether_store, tether::store, store_sessions_atom,
-               "stsesslist")
+  CAF_ADD_ATOM(tether_store, tether::store, store_sessions_atom, "stsesslist")
   /// Request -> store_stats.
   CAF_ADD_ATOM(tether_store, tether::store, store_stats_atom, "ststats")
   /// Store -> itself: time to prune.

@@ -1,9 +1,7 @@
 #define CAF_SUITE config.store
 
-#include "config/config.hpp"
-
 #include "caf/test/unit_test.hpp"
-
+#include "config/config.hpp"
 #include "config/diff.hpp"
 
 using namespace tether::config;

@@ -1,9 +1,5 @@
 #define CAF_SUITE actors.store.crash
 
-#include "actors/store/database.hpp"
-
-#include "caf/test/unit_test.hpp"
-
 #include <chrono>
 #include <csignal>
 #include <set>
@@ -12,6 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "actors/store/database.hpp"
+#include "caf/test/unit_test.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace tether::store;
@@ -46,8 +44,7 @@ outbox_entry reply(int i) {
         db.mark_sent(static_cast<uint64_t>(id), 2000);
         id = -id;
       }
-      if (::write(fd, &id, sizeof(id)) != sizeof(id))
-        ::_exit(3);
+      if (::write(fd, &id, sizeof(id)) != sizeof(id)) ::_exit(3);
     }
     // Still inside db's scope: nothing is closed or checkpointed.
     ::raise(SIGKILL);
@@ -85,12 +82,10 @@ child_run run_child(const std::string& file, int rows, size_t kill_after) {
       break;
     }
     pollfd p{fds[0], POLLIN, 0};
-    if (::poll(&p, 1, 100) <= 0)
-      continue;
+    if (::poll(&p, 1, 100) <= 0) continue;
     int64_t id = 0;
     auto n = ::read(fds[0], &id, sizeof(id));
-    if (n != sizeof(id))
-      break; // EOF: the child is gone
+    if (n != sizeof(id)) break; // EOF: the child is gone
     if (id > 0) {
       result.pending.insert(static_cast<uint64_t>(id));
     } else {
@@ -145,7 +140,7 @@ CAF_TEST(a kill in the middle of writing loses no committed row) {
     CAF_CHECK(pending.count(id) == 1);
   for (auto id : run.sent)
     CAF_CHECK(db.get(id)->state == outbox_state::sent);
-  CAF_MESSAGE("committed before the kill: " << run.pending.size()
-              + run.sent.size() << ", pending after reopen: "
-              << pending.size());
+  CAF_MESSAGE("committed before the kill: "
+              << run.pending.size() + run.sent.size()
+              << ", pending after reopen: " << pending.size());
 }

@@ -2,8 +2,6 @@
 
 #include "actors/store/database.hpp"
 
-#include "caf/test/unit_test.hpp"
-
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +10,7 @@
 
 #include <unistd.h>
 
+#include "caf/test/unit_test.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace tether::store;
@@ -42,13 +41,12 @@ outbox_entry reply(const std::string& text, const std::string& key = {}) {
 }
 
 // The message of the database_error `f` throws; fails when none is thrown.
-template <class F>
+template<class F>
 std::string error_of(F f, database_error* out = nullptr) {
   try {
     f();
   } catch (const database_error& e) {
-    if (out)
-      *out = e;
+    if (out) *out = e;
     return e.what();
   }
   CAF_FAIL("no database_error thrown");
@@ -136,7 +134,7 @@ CAF_TEST(put stores every field and pending returns rows by id) {
   CAF_CHECK_EQUAL(db.depth(), 2u);
 }
 
-CAF_TEST(text with any bytes round-trips) {
+CAF_TEST(text with any bytes round - trips) {
   database db{file};
   std::string text = "quote ' \" semicolon; 中文 \n";
   text.push_back('\0');
@@ -329,10 +327,41 @@ CAF_TEST(a file of garbage is a clear error naming the path) {
       out.put(static_cast<char>((i * 7919) & 0xff));
   }
   database_error err{"", ""};
-  auto msg = error_of([&] { database db{file}; }, &err);
+  auto msg = error_of(
+    [&] {
+      database db{file};
+    },
+    &err);
   CAF_MESSAGE(msg);
   CAF_CHECK(has(msg, file));
   CAF_CHECK(has(msg, "file is not a database"));
+  CAF_CHECK(err.corrupt());
+}
+
+CAF_TEST(damage behind a valid header is reported as corrupt when met) {
+  {
+    database db{file};
+    for (int i = 0; i < 50; ++i)
+      db.put(reply(std::string(200, 'x')));
+  } // the last close checkpoints the WAL into the file
+  CAF_REQUIRE(fs::file_size(file) > 8192u);
+  {
+    std::fstream io{file, std::ios::in | std::ios::out | std::ios::binary};
+    // Page 1 (header and schema) stays intact; every other page is junk.
+    auto size = fs::file_size(file);
+    io.seekp(4096);
+    for (auto i = uintmax_t{4096}; i < size; ++i)
+      io.put(static_cast<char>(0xa5));
+  }
+  database db{file};
+  database_error err{"", ""};
+  auto msg = error_of(
+    [&] {
+      db.pending(100);
+    },
+    &err);
+  CAF_MESSAGE(msg);
+  CAF_CHECK(has(msg, file));
   CAF_CHECK(err.corrupt());
 }
 
@@ -340,7 +369,9 @@ CAF_TEST(a path under a regular file is a clear error naming the path) {
   auto blocker = dir.path() + "/not-a-dir";
   std::ofstream{blocker} << "x";
   auto bad = blocker + "/tether.db";
-  auto msg = error_of([&] { database db{bad}; });
+  auto msg = error_of([&] {
+    database db{bad};
+  });
   CAF_MESSAGE(msg);
   CAF_CHECK(has(msg, bad));
   CAF_CHECK(has(msg, "cannot create directory"));
@@ -358,7 +389,9 @@ CAF_TEST(an unwritable directory is a clear error naming the path) {
   fs::create_directory(ro);
   fs::permissions(ro, fs::perms::owner_read | fs::perms::owner_exec);
   auto bad = ro + "/tether.db";
-  auto msg = error_of([&] { database db{bad}; });
+  auto msg = error_of([&] {
+    database db{bad};
+  });
   fs::permissions(ro, fs::perms::owner_all);
   CAF_MESSAGE(msg);
   CAF_CHECK(has(msg, bad));
@@ -370,7 +403,9 @@ CAF_TEST(a newer schema version is a clear error) {
     database db{file};
     db.scalar("PRAGMA user_version = 7");
   }
-  auto msg = error_of([&] { database db{file}; });
+  auto msg = error_of([&] {
+    database db{file};
+  });
   CAF_MESSAGE(msg);
   CAF_CHECK(has(msg, file));
   CAF_CHECK(has(msg, "schema version 7 is newer"));
@@ -426,11 +461,13 @@ CAF_TEST(waiting for the lock of another writer ends at the op timeout) {
   started.get_future().wait();
   std::this_thread::sleep_for(100ms);
   auto start = std::chrono::steady_clock::now();
-  auto msg = error_of([&] { b.put(reply("blocked")); });
+  auto msg = error_of([&] {
+    b.put(reply("blocked"));
+  });
   auto elapsed = std::chrono::steady_clock::now() - start;
   holder.join();
   CAF_MESSAGE(msg);
-  CAF_CHECK(has(msg, "locked"));
+  CAF_CHECK(has(msg, "locked by another connection (waited 200ms)"));
   CAF_CHECK(elapsed >= 150ms);
   CAF_CHECK(elapsed < 1000ms);
   // Once the lock is free, writes work again.

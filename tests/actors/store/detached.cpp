@@ -1,7 +1,5 @@
 #define CAF_SUITE actors.store.detached
 
-#include "actors/store/store.hpp"
-
 #include <chrono>
 #include <fstream>
 
@@ -11,9 +9,9 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "caf/test/unit_test.hpp"
-
+#include "actors/store/store.hpp"
 #include "actors/store/type_ids.hpp"
+#include "caf/test/unit_test.hpp"
 #include "supervision/reason.hpp"
 #include "support/temp_dir.hpp"
 
@@ -57,8 +55,11 @@ struct fixture {
       },
       0);
     caf::actor result;
-    self->receive([&](caf::actor& hdl) { result = hdl; },
-                  caf::after(5s) >> [] {});
+    self->receive(
+      [&](caf::actor& hdl) {
+        result = hdl;
+      },
+      caf::after(5s) >> [] {});
     CAF_REQUIRE(result);
     return result;
   }
@@ -78,33 +79,45 @@ CAF_TEST(the child spec starts a registered store under data_dir) {
   x.text = "hello";
   uint64_t id = 0;
   self->request(store, 5s, store_put_atom::value, x)
-    .receive([&](uint64_t y) { id = y; },
-             [&](caf::error& err) {
-               CAF_FAIL("put failed: " << supervision::describe(err));
-             });
+    .receive(
+      [&](uint64_t y) {
+        id = y;
+      },
+      [&](caf::error& err) {
+        CAF_FAIL("put failed: " << supervision::describe(err));
+      });
   CAF_CHECK(id > 0u);
   std::vector<outbox_entry> rows;
   self->request(store, 5s, store_pending_atom::value)
-    .receive([&](std::vector<outbox_entry>& xs) { rows = std::move(xs); },
-             [&](caf::error& err) {
-               CAF_FAIL("pending failed: " << supervision::describe(err));
-             });
+    .receive(
+      [&](std::vector<outbox_entry>& xs) {
+        rows = std::move(xs);
+      },
+      [&](caf::error& err) {
+        CAF_FAIL("pending failed: " << supervision::describe(err));
+      });
   CAF_REQUIRE_EQUAL(rows.size(), 1u);
   CAF_CHECK_EQUAL(rows[0].text, "hello");
   CAF_CHECK(rows[0].created_ms > 0);
   store_stats st;
   self->request(store, 5s, store_stats_atom::value)
-    .receive([&](store_stats& y) { st = y; },
-             [&](caf::error& err) {
-               CAF_FAIL("stats failed: " << supervision::describe(err));
-             });
+    .receive(
+      [&](store_stats& y) {
+        st = y;
+      },
+      [&](caf::error& err) {
+        CAF_FAIL("stats failed: " << supervision::describe(err));
+      });
   CAF_CHECK_EQUAL(st.pending, 1u);
   CAF_CHECK(std::filesystem::exists(dir.path() + "/var/tether.db"));
   self->monitor(store);
   self->send_exit(store, caf::exit_reason::user_shutdown);
   bool down = false;
-  self->receive([&](caf::down_msg&) { down = true; },
-                caf::after(5s) >> [] {});
+  self->receive(
+    [&](caf::down_msg&) {
+      down = true;
+    },
+    caf::after(5s) >> [] {});
   CAF_CHECK(down);
 }
 

@@ -34,9 +34,17 @@ CAF_TEST(backoff starts at one second and doubles to a minute) {
     uint32_t attempts;
     std::chrono::milliseconds expected;
   } table[] = {
-    {0, 0ms},     {1, 1000ms},  {2, 2000ms},  {3, 4000ms},
-    {4, 8000ms},  {5, 16000ms}, {6, 32000ms}, {7, 60000ms},
-    {8, 60000ms}, {100, 60000ms}, {4000000000u, 60000ms},
+    {0, 0ms},
+    {1, 1000ms},
+    {2, 2000ms},
+    {3, 4000ms},
+    {4, 8000ms},
+    {5, 16000ms},
+    {6, 32000ms},
+    {7, 60000ms},
+    {8, 60000ms},
+    {100, 60000ms},
+    {4000000000u, 60000ms},
   };
   for (auto& row : table) {
     CAF_MESSAGE("attempts " << row.attempts);
@@ -73,10 +81,8 @@ CAF_TEST(decisions follow deadline attempts and backoff) {
     CAF_MESSAGE(row.what);
     auto d = decide(row.x, row.now, row.last, limits);
     CAF_CHECK_EQUAL(kind_of(d), row.kind);
-    if (row.kind == "wait")
-      CAF_CHECK_EQUAL(d.until_ms, row.until);
-    if (row.kind == "drop")
-      CAF_CHECK(!d.reason.empty());
+    if (row.kind == "wait") CAF_CHECK_EQUAL(d.until_ms, row.until);
+    if (row.kind == "drop") CAF_CHECK(!d.reason.empty());
   }
 }
 

@@ -1,11 +1,14 @@
 #define CAF_SUITE actors.store.store
 
-#include "caf/test/dsl.hpp"
+#include "actors/store/store.hpp"
 
 #include <fstream>
+#include <future>
+#include <thread>
 
-#include "actors/store/store.hpp"
+#include "actors/store/database.hpp"
 #include "actors/store/type_ids.hpp"
+#include "caf/test/dsl.hpp"
 #include "supervision/reason.hpp"
 #include "support/temp_dir.hpp"
 
@@ -47,7 +50,9 @@ struct fixture : test_coordinator_fixture<> {
     opts.keep_sent = 1h;
     opts.seen_max = 1000;
     opts.prune_interval = 1min;
-    opts.now_ms = [clock = now] { return *clock; };
+    opts.now_ms = [clock = now] {
+      return *clock;
+    };
     return opts;
   }
 
@@ -66,7 +71,7 @@ struct fixture : test_coordinator_fixture<> {
   }
 
   /// Sends `xs` and returns the answer of type T.
-  template <class T, class... Ts>
+  template<class T, class... Ts>
   T ask(Ts&&... xs) {
     self->send(store, std::forward<Ts>(xs)...);
     sched.run();
@@ -171,8 +176,7 @@ CAF_TEST(sessions are saved read listed and erased) {
                                    std::string{"discord:main:shard:0"}),
                   R"({"session_id":"s","seq":42})");
   using map = std::map<std::string, std::string>;
-  auto all = ask<map>(store_sessions_atom::value,
-                      std::string{"discord:main:"});
+  auto all = ask<map>(store_sessions_atom::value, std::string{"discord:main:"});
   CAF_CHECK_EQUAL(all.size(), 2u);
   CAF_CHECK_EQUAL(all["discord:main:shard:1"], R"({"seq":1})");
   CAF_CHECK(ask<bool>(store_session_erase_atom::value,
@@ -222,6 +226,92 @@ CAF_TEST(a store that cannot open its file exits with a fatal reason) {
   CAF_MESSAGE(text);
   CAF_CHECK(has(text, blocker + "/tether.db"));
   CAF_CHECK(has(text, "Not a directory"));
+}
+
+CAF_TEST(a damaged file stops the store fatally at open) {
+  auto path = dir.path() + "/damaged.db";
+  {
+    database db{path};
+    outbox_entry x = reply(std::string(200, 'x'));
+    for (int i = 0; i < 50; ++i)
+      db.put(x);
+  }
+  {
+    // Page 1 (header and schema) stays intact; every other page is junk.
+    std::fstream io{path, std::ios::in | std::ios::out | std::ios::binary};
+    io.seekp(0, std::ios::end);
+    auto size = static_cast<long>(io.tellp());
+    CAF_REQUIRE(size > 8192);
+    io.seekp(4096);
+    for (long i = 4096; i < size; ++i)
+      io.put(static_cast<char>(0xa5));
+  }
+  auto bad = spawn_store(sys, options(path), false);
+  self->monitor(bad);
+  sched.run();
+  caf::error reason;
+  bool got = false;
+  self->receive(
+    [&](caf::down_msg& msg) {
+      reason = msg.reason;
+      got = true;
+    },
+    caf::after(std::chrono::seconds(0)) >> [] {});
+  CAF_REQUIRE(got);
+  CAF_CHECK(supervision::is_fatal(reason));
+  auto text = supervision::describe(reason);
+  CAF_MESSAGE(text);
+  CAF_CHECK(has(text, path));
+  CAF_CHECK(has(text, "malformed"));
+}
+
+CAF_TEST(a request that meets a held lock fails with a timeout) {
+  auto opts = options(dir.path() + "/locked.db");
+  opts.op_timeout = 200ms;
+  auto locked = spawn_store(sys, opts, false);
+  sched.run();
+  database holder_db{opts.path, 1500ms};
+  std::promise<void> started;
+  // Another connection holds the write lock for 1.5 s.
+  std::thread holder{[&] {
+    started.set_value();
+    try {
+      holder_db.scalar("INSERT INTO seen (key, expires_ms) SELECT 'k', 0 "
+                       "WHERE (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL "
+                       "SELECT x + 1 FROM c) SELECT count(*) FROM c) > 0");
+    } catch (const database_error&) {
+      // expected: aborted at its deadline
+    }
+  }};
+  started.get_future().wait();
+  std::this_thread::sleep_for(100ms);
+  self->send(locked, store_put_atom::value, reply("blocked"));
+  sched.run(); // the store waits at most 200 ms for the lock
+  caf::error answer;
+  self->receive(
+    [&](caf::error& err) {
+      answer = std::move(err);
+    },
+    [&](uint64_t) {
+      CAF_FAIL("put succeeded under a lock");
+    },
+    caf::after(std::chrono::seconds(0)) >> [] {});
+  holder.join();
+  CAF_CHECK(answer == store_errc::timeout);
+  CAF_MESSAGE(supervision::describe(answer));
+  CAF_CHECK(has(supervision::describe(answer), "locked"));
+  // The store lives on and works once the lock is free.
+  self->send(locked, store_put_atom::value, reply("later"));
+  sched.run();
+  bool put = false;
+  self->receive(
+    [&](uint64_t) {
+      put = true;
+    },
+    caf::after(std::chrono::seconds(0)) >> [] {});
+  CAF_CHECK(put);
+  caf::anon_send_exit(locked, caf::exit_reason::user_shutdown);
+  sched.run();
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
