@@ -84,10 +84,29 @@ struct outbox_section {
   /// A sender that neither confirms nor fails a reply within this long is
   /// assumed lost; the reply is resent (with its idempotency key).
   duration ack_timeout = std::chrono::seconds{60};
-  /// Sends of one reply before it is dropped with a logged reason.
-  size_t max_attempts = 10;
   /// A reply still unsent after this long is dropped (stale).
   duration max_age = std::chrono::hours{24};
+};
+
+/// The SQLite store (actors/store, docs/store.md): the outbox of replies,
+/// inbound dedupe keys and gateway sessions.
+struct store_section {
+  /// The database file; the loader fills in `<daemon.data_dir>/tether.db`
+  /// when it is not set.
+  std::string path;
+  /// Bound of the outbox table.
+  uint64_t outbox_max_rows = 100000;
+  /// Sent and dropped replies are kept this long.
+  duration keep_sent = std::chrono::hours{24};
+  /// How long an inbound message id is remembered for dedupe.
+  duration seen_ttl = std::chrono::hours{24};
+  /// Bound of the dedupe keys.
+  uint64_t seen_max = 1000000;
+  /// Deadline of one database operation.
+  duration op_timeout = std::chrono::seconds{2};
+  /// A reply is dropped after this many failed attempts (the outbox's
+  /// limit too).
+  uint32_t max_attempts = 10;
 };
 
 /// Policy fields an override may set; unset fields keep the earlier value.
@@ -426,6 +445,7 @@ struct tether_config {
   admin_section admin;
   ingress_section ingress;
   outbox_section outbox;
+  store_section store;
   supervision_section supervision;
   std::vector<platform_entry> platforms;
   std::vector<handler_entry> handlers;

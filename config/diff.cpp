@@ -100,6 +100,15 @@ config_diff diff(const tether_config& before, const tether_config& after,
       || before.admin.enabled != after.admin.enabled
       || !(before.admin.token == after.admin.token))
     result.needs_restart.push_back("admin");
+  {
+    auto& x = before.store;
+    auto& y = after.store;
+    if (x.path != y.path || x.outbox_max_rows != y.outbox_max_rows
+        || x.keep_sent != y.keep_sent || x.seen_ttl != y.seen_ttl
+        || x.seen_max != y.seen_max || x.op_timeout != y.op_timeout
+        || x.max_attempts != y.max_attempts)
+      result.needs_restart.push_back("store");
+  }
   if (a.log_level != b.log_level)
     result.applied.push_back("daemon.log_level");
   if (a.log_fmt != b.log_fmt)

@@ -34,12 +34,12 @@ using detail::reader;
 using detail::ticked;
 
 const std::vector<std::string> top_keys = {
-  "daemon", "admin", "ingress", "outbox", "supervision", "platforms",
-  "handlers", "routes",
+  "daemon",    "admin",     "ingress",  "outbox", "store",
+  "supervision", "platforms", "handlers", "routes",
 };
 
 const std::vector<std::string> outbox_keys = {
-  "room_rate", "room_burst", "ack_timeout", "max_attempts", "max_age",
+  "room_rate", "room_burst", "ack_timeout", "max_age",
 };
 
 const std::vector<std::string> daemon_keys = {
@@ -58,6 +58,11 @@ const std::vector<std::string> admin_keys = {"enabled", "listen", "token"};
 const std::vector<std::string> ingress_keys = {
   "listen",          "tls_cert",       "tls_key",      "body_limit",
   "max_connections", "header_timeout", "body_timeout", "replay_window",
+};
+
+const std::vector<std::string> store_keys = {
+  "path",     "outbox_max_rows", "keep_sent",    "seen_ttl",
+  "seen_max", "op_timeout",      "max_attempts",
 };
 
 const std::vector<std::string> supervision_keys = {"defaults", "overrides"};
@@ -211,6 +216,7 @@ private:
   void read_onebot(const node_ref& x, onebot_settings& out);
   void read_ingress(const node_ref& x);
   void read_outbox(const node_ref& x);
+  void read_store(const node_ref& x);
   void read_feishu(const node_ref& x, feishu_settings& out);
   void read_wecom(const node_ref& x, wecom_settings& out);
   void read_wechat(const node_ref& x, wechat_settings& out);
@@ -330,6 +336,9 @@ load_result loader::run(const std::string& text) {
     if (auto x = top.get("admin")) read_admin(*x);
     if (auto x = top.get("ingress")) read_ingress(*x);
     if (auto x = top.get("outbox")) read_outbox(*x);
+    if (auto x = top.get("store")) read_store(*x);
+    if (cfg_.store.path.empty())
+      cfg_.store.path = cfg_.daemon.data_dir + "/tether.db";
     if (auto x = top.get("supervision")) read_supervision(*x);
     if (auto x = top.get("platforms")) read_platforms(*x);
     if (auto x = top.get("handlers")) read_handlers(*x);
@@ -401,6 +410,38 @@ void loader::read_admin(const node_ref& x) {
               + " (not loopback) needs `admin.token`, e.g. "
                 "`token: ${TETHER_ADMIN_TOKEN}`");
   }
+}
+
+// -- store --------------------------------------------------------------------
+
+void loader::read_store(const node_ref& x) {
+  map_reader m{r_, x, store_keys};
+  if (!m.ok()) return;
+  auto& s = cfg_.store;
+  if (auto v = m.get("path"))
+    if (auto str = r_.non_empty_string(*v)) s.path = *str;
+  if (auto v = m.get("outbox_max_rows"))
+    if (auto n = r_.integer(*v, 100, int64_t{1} << 40))
+      s.outbox_max_rows = static_cast<uint64_t>(*n);
+  if (auto v = m.get("keep_sent"))
+    if (auto d = r_.duration_value(*v, true)) s.keep_sent = *d;
+  if (auto v = m.get("seen_ttl"))
+    if (auto d = r_.duration_value(*v, false)) s.seen_ttl = *d;
+  if (auto v = m.get("seen_max"))
+    if (auto n = r_.integer(*v, 100, int64_t{1} << 40))
+      s.seen_max = static_cast<uint64_t>(*n);
+  if (auto v = m.get("op_timeout")) {
+    if (auto d = r_.duration_value(*v, false)) {
+      // SQLite's busy timeout is an int of milliseconds.
+      if (*d < std::chrono::milliseconds{10} || *d > std::chrono::minutes{10})
+        r_.fail(*v, "must be between 10ms and 10m");
+      else
+        s.op_timeout = *d;
+    }
+  }
+  if (auto v = m.get("max_attempts"))
+    if (auto n = r_.integer(*v, 1, 1000000))
+      s.max_attempts = static_cast<uint32_t>(*n);
 }
 
 // -- supervision --------------------------------------------------------------
@@ -902,8 +943,6 @@ void loader::read_outbox(const node_ref& x) {
     if (auto n = r_.integer(*v, 1, 1000)) o.room_burst = *n;
   if (auto v = m.get("ack_timeout"))
     if (auto t = r_.duration_value(*v, false)) o.ack_timeout = *t;
-  if (auto v = m.get("max_attempts"))
-    if (auto n = r_.integer(*v, 1, 1000)) o.max_attempts = *n;
   if (auto v = m.get("max_age"))
     if (auto t = r_.duration_value(*v, false)) o.max_age = *t;
 }

@@ -18,13 +18,14 @@ namespace {
 using level = spdlog::level::level_enum;
 using time_point = outbox_book::time_point;
 
-outbox_book::limits limits_of(const config::outbox_section& cfg) {
+outbox_book::limits limits_of(const config::tether_config& all) {
+  auto& cfg = all.outbox;
   outbox_book::limits lim;
   lim.interval = std::chrono::duration_cast<outbox_book::duration>(
     std::chrono::duration<double>{1.0 / cfg.room_rate});
   lim.burst = cfg.room_burst;
   lim.ack_timeout = cfg.ack_timeout;
-  lim.max_attempts = cfg.max_attempts;
+  lim.max_attempts = all.store.max_attempts;
   lim.max_age = cfg.max_age;
   return lim;
 }
@@ -76,7 +77,7 @@ void pump(self_ptr self, runtime_ptr rt) {
 }
 
 caf::behavior outbox(self_ptr self, runtime_ptr rt) {
-  self->state.book.emplace(limits_of(rt->config()->outbox));
+  self->state.book.emplace(limits_of(*rt->config()));
   return {
     [=](outbox_atom, outbound_reply& reply) {
       auto& st = self->state;

@@ -35,6 +35,7 @@ outbox:
   room_rate: 2
   room_burst: 1
   ack_timeout: 10s
+store:
   max_attempts: 3
 )");
     CAF_REQUIRE(cfg);
