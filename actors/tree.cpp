@@ -14,6 +14,7 @@
 #include "actors/mirai/client.hpp"
 #include "actors/onebot/client.hpp"
 #include "actors/outbox/outbox.hpp"
+#include "actors/store/store.hpp"
 #include "actors/router/router.hpp"
 #include "actors/sandbox/sandbox.hpp"
 
@@ -97,11 +98,14 @@ std::vector<child_spec> root_children(runtime_ptr rt) {
       auto cfg = rt->config();
       // rest_for_one: the router hands replies to the outbox, so an
       // outbox restart restarts what comes after it.
+      // The store first: the outbox and the router read it at start.
+      auto db = store::store_spec(rt);
+      db.policy = cfg->policy_for("core/store");
       auto outbox = outbox_spec(rt);
       outbox.policy = cfg->policy_for("core/outbox");
       auto router = router_spec(rt);
       router.policy = cfg->policy_for("core/router");
-      std::vector<child_spec> xs{outbox, router};
+      std::vector<child_spec> xs{db, outbox, router};
       // After the router: webhook platforms dispatch to it.
       if (ingress::has_webhooks(*cfg)) {
         auto hooks = ingress::ingress_spec(rt);
@@ -157,7 +161,8 @@ restart_policy node_policy(const config::tether_config& cfg,
 }
 
 std::vector<std::string> node_paths(const config::tether_config& cfg) {
-  std::vector<std::string> xs{"core", "core/outbox", "core/router"};
+  std::vector<std::string> xs{"core", "core/store", "core/outbox",
+                              "core/router"};
   if (ingress::has_webhooks(cfg))
     xs.push_back("core/ingress");
   if (cfg.admin.enabled)

@@ -1,6 +1,9 @@
 #include "actors/outbox/outbox.hpp"
 
+#include <algorithm>
 #include <optional>
+
+#include <caf/send.hpp>
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
@@ -8,8 +11,11 @@
 
 #include "actors/outbox/idempotency_key.hpp"
 #include "actors/outbox/outbox_book.hpp"
+#include "actors/store/outbox_entry.hpp"
+#include "actors/store/type_ids.hpp"
 #include "actors/type_ids.hpp"
 #include "config/logging.hpp"
+#include "supervision/reason.hpp"
 
 namespace tether {
 
@@ -17,6 +23,50 @@ namespace {
 
 using level = spdlog::level::level_enum;
 using time_point = outbox_book::time_point;
+using store::outbox_entry;
+
+// Replies the store could not take get ids from here up: they are sent,
+// but not durable, and the store is never told about them.
+constexpr uint64_t first_volatile_id = uint64_t{1} << 62;
+
+bool durable(uint64_t id) {
+  return id < first_volatile_id;
+}
+
+int64_t wall_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+    .count();
+}
+
+outbox_entry to_entry(const outbound_reply& r) {
+  outbox_entry e;
+  e.platform = r.platform;
+  e.bot = r.bot;
+  e.room_id = r.context.room_id;
+  e.thread_id = r.context.thread_id;
+  e.guild_id = r.context.guild_id;
+  e.reply_to = r.reply_to;
+  e.text = r.text;
+  e.seq = r.seq;
+  e.idempotency_key = r.idempotency_key;
+  e.created_ms = wall_ms();
+  return e;
+}
+
+outbound_reply to_reply(const outbox_entry& e) {
+  outbound_reply r;
+  r.platform = e.platform;
+  r.bot = e.bot;
+  r.context.room_id = e.room_id;
+  r.context.thread_id = e.thread_id;
+  r.context.guild_id = e.guild_id;
+  r.reply_to = e.reply_to;
+  r.text = e.text;
+  r.seq = e.seq;
+  r.idempotency_key = e.idempotency_key;
+  return r;
+}
 
 outbox_book::limits limits_of(const config::tether_config& all) {
   auto& cfg = all.outbox;
@@ -34,12 +84,13 @@ struct outbox_state {
   // Set in outbox(): CAF 0.17 states are default-constructed.
   std::optional<outbox_book> book;
   key_generator keys;
-  uint64_t next_id = 1;
+  uint64_t next_volatile_id = first_volatile_id;
   std::optional<time_point> wake_at;
   uint64_t accepted = 0;
   uint64_t sent = 0;
   uint64_t dropped = 0;
   uint64_t retried = 0;
+  uint64_t volatile_replies = 0;
   static inline const char* name = "outbox";
 };
 
@@ -51,6 +102,15 @@ void log_drop(const outbox_book::dropped& d) {
                 {"room", d.reply.context.room_id},
                 {"reply_to", d.reply.reply_to},
                 {"reason", d.reason}});
+}
+
+// Fire and forget: the store keeps the row's state; nothing waits for it.
+template <class Atom, class... Ts>
+void tell_store(const runtime_ptr& rt, Atom atom, uint64_t id, Ts&&... xs) {
+  if (!durable(id))
+    return;
+  if (auto store = rt->directory().get("core/store"))
+    caf::anon_send(store, atom, id, std::forward<Ts>(xs)...);
 }
 
 void pump(self_ptr self, runtime_ptr rt) {
@@ -69,6 +129,7 @@ void pump(self_ptr self, runtime_ptr rt) {
   for (auto& d : step.drops) {
     ++st.dropped;
     log_drop(d);
+    tell_store(rt, store::store_failed_atom::value, d.id, d.reason, true);
   }
   if (step.wake && (!st.wake_at || *step.wake < *st.wake_at)) {
     st.wake_at = step.wake;
@@ -76,29 +137,83 @@ void pump(self_ptr self, runtime_ptr rt) {
   }
 }
 
+// Replies written before a crash or restart go first, in their order.
+void recover(self_ptr self, runtime_ptr rt) {
+  auto store = rt->directory().get("core/store");
+  if (!store)
+    return;
+  // await: new replies wait in the mailbox until the old ones are queued.
+  self->request(store, std::chrono::seconds{10}, store::store_pending_atom::value)
+    .await(
+      [=](std::vector<outbox_entry>& rows) {
+        if (rows.empty())
+          return;
+        auto now = self->clock().now();
+        auto wall = wall_ms();
+        for (auto& row : rows) {
+          auto age = std::chrono::milliseconds{
+            std::max<int64_t>(0, wall - row.created_ms)};
+          self->state.book->add(row.id, to_reply(row), now - age, now,
+                                row.attempts);
+        }
+        logging::log(level::info, "outbox", "recovered",
+                     {{"replies", std::to_string(rows.size())}});
+        pump(self, rt);
+      },
+      [=](caf::error& err) {
+        logging::log(level::warn, "outbox", "recovery_failed",
+                     {{"error", supervision::describe(err)}});
+      });
+}
+
 caf::behavior outbox(self_ptr self, runtime_ptr rt) {
   self->state.book.emplace(limits_of(*rt->config()));
+  recover(self, rt);
   return {
     [=](outbox_atom, outbound_reply& reply) {
       auto& st = self->state;
       if (reply.idempotency_key.empty())
         reply.idempotency_key = st.keys.next();
       ++st.accepted;
-      auto now = self->clock().now();
-      st.book->add(st.next_id++, std::move(reply), now, now);
-      pump(self, rt);
+      auto add = [=](uint64_t id, outbound_reply r) {
+        auto now = self->clock().now();
+        self->state.book->add(id, std::move(r), now, now);
+        pump(self, rt);
+      };
+      auto store = rt->directory().get("core/store");
+      if (!store) {
+        ++st.volatile_replies;
+        add(st.next_volatile_id++, std::move(reply));
+        return;
+      }
+      // Written before it is sent: a crash from here on resends it.
+      auto timeout = rt->config()->store.op_timeout + std::chrono::seconds{1};
+      self->request(store, timeout, store::store_put_atom::value,
+                    to_entry(reply))
+        .then([=](uint64_t id) mutable { add(id, std::move(reply)); },
+              [=](caf::error& err) mutable {
+                ++self->state.volatile_replies;
+                logging::log(level::warn, "outbox", "not_durable",
+                             {{"reply_to", reply.reply_to},
+                              {"error", supervision::describe(err)}});
+                add(self->state.next_volatile_id++, std::move(reply));
+              });
     },
     [=](reply_result_atom, uint64_t id, bool ok, std::string& error,
         bool permanent) {
       auto& st = self->state;
       auto now = self->clock().now();
       if (ok) {
-        if (st.book->sent(id, now))
+        if (st.book->sent(id, now)) {
           ++st.sent;
+          tell_store(rt, store::store_sent_atom::value, id);
+        }
       } else if (auto d = st.book->failed(id, error, permanent, now)) {
         ++st.dropped;
         log_drop(*d);
+        tell_store(rt, store::store_failed_atom::value, id, d->reason, true);
       } else {
+        tell_store(rt, store::store_failed_atom::value, id, error, false);
         ++st.retried;
         logging::log(level::info, "outbox", "reply_retry",
                      {{"id", std::to_string(id)},

@@ -12,6 +12,7 @@
 #include "actors/router/conversation.hpp"
 #include "actors/router/route_table.hpp"
 #include "actors/router/seen_window.hpp"
+#include "actors/store/type_ids.hpp"
 #include "actors/type_ids.hpp"
 #include "config/logging.hpp"
 #include "supervision/reason.hpp"
@@ -27,6 +28,14 @@ using message_ptr = std::shared_ptr<const inbound_message>;
 // Message ids remembered for dedupe: resume replays and platform
 // re-deliveries arrive within minutes, far inside this window.
 constexpr size_t seen_capacity = 100'000;
+
+// New keys are written to the store in batches: at most this many, at
+// least every flush_interval. A crash loses the keys of the last interval,
+// which matters only if a replay of exactly those arrives after it.
+constexpr size_t seen_batch = 256;
+constexpr auto flush_interval = std::chrono::milliseconds{200};
+
+using flush_seen_atom = caf::atom_constant<caf::atom("flushseen")>;
 
 struct pending_call {
   std::string handler;
@@ -61,6 +70,8 @@ struct router_state {
   uint64_t relayed = 0;
   conversation_book conversations;
   seen_window seen{seen_capacity};
+  std::vector<std::string> unsaved;
+  bool flush_armed = false;
   std::unordered_map<std::string, handler_lane> lanes;
   // Handler deadlines are kept here and checked by one timer for the
   // earliest of them, instead of a CAF request timeout per call: those go
@@ -243,14 +254,56 @@ void relay(self_ptr self, runtime_ptr rt, const inbound_message& msg,
   self->send(outbox, outbox_atom::value, std::move(out));
 }
 
-// A platform id seen before (a resume replay, a re-delivery) is handled
-// once; messages without an id cannot be told apart and always pass.
-bool first_time(self_ptr self, const inbound_message& msg) {
+void flush_seen(self_ptr self, runtime_ptr rt) {
+  auto& st = self->state;
+  if (st.unsaved.empty())
+    return;
+  if (auto store = rt->directory().get("core/store"))
+    self->send(store, store::store_remember_atom::value,
+               std::move(st.unsaved), int64_t{0});
+  st.unsaved.clear();
+}
+
+// A platform id seen before (a resume replay, a re-delivery, also across
+// restarts via the store) is handled once; messages without an id cannot
+// be told apart and always pass.
+bool first_time(self_ptr self, runtime_ptr rt, const inbound_message& msg) {
   if (msg.id.empty())
     return true;
-  auto key = msg.platform + '\x1f' + msg.bot + '\x1f' + msg.type + '\x1f'
-             + msg.id;
-  return self->state.seen.insert(key);
+  auto key = msg.platform + ':' + msg.bot + ':' + msg.type + ':' + msg.id;
+  auto& st = self->state;
+  if (!st.seen.insert(key))
+    return false;
+  st.unsaved.push_back(std::move(key));
+  if (st.unsaved.size() >= seen_batch) {
+    flush_seen(self, rt);
+  } else if (!st.flush_armed) {
+    st.flush_armed = true;
+    self->delayed_send(self, flush_interval, flush_seen_atom::value);
+  }
+  return true;
+}
+
+// Keys remembered before a restart, so a resume replay after a crash is
+// not answered twice.
+void preload_seen(self_ptr self, runtime_ptr rt) {
+  auto store = rt->directory().get("core/store");
+  if (!store)
+    return;
+  // await: inbound messages wait in the mailbox until the keys are in.
+  self
+    ->request(store, std::chrono::seconds{5},
+              store::store_recent_seen_atom::value, uint64_t{seen_capacity})
+    .await(
+      [=](std::vector<std::string>& keys) {
+        // Most recent first: insert the oldest first so it is evicted first.
+        for (auto i = keys.rbegin(); i != keys.rend(); ++i)
+          self->state.seen.insert(*i);
+      },
+      [=](caf::error& err) {
+        logging::log(level::warn, "router", "seen_preload_failed",
+                     {{"error", supervision::describe(err)}});
+      });
 }
 
 void on_inbound(self_ptr self, runtime_ptr rt, inbound_message& msg) {
@@ -263,7 +316,7 @@ void on_inbound(self_ptr self, runtime_ptr rt, inbound_message& msg) {
                   {"id", msg.id}});
     return;
   }
-  if (!first_time(self, msg)) {
+  if (!first_time(self, rt, msg)) {
     ++st.duplicates;
     logging::log(level::debug, "router", "duplicate",
                  {{"platform", msg.platform}, {"bot", msg.bot},
@@ -301,8 +354,13 @@ void on_inbound(self_ptr self, runtime_ptr rt, inbound_message& msg) {
 
 caf::behavior router(self_ptr self, runtime_ptr rt, std::string path) {
   self->state.routes = std::make_shared<route_table>(rt->config()->routes);
+  preload_seen(self, rt);
   return {
     [=](inbound_atom, inbound_message& msg) { on_inbound(self, rt, msg); },
+    [=](flush_seen_atom) {
+      self->state.flush_armed = false;
+      flush_seen(self, rt);
+    },
     [=](sweep_atom) {
       auto& st = self->state;
       auto now = self->clock().now();

@@ -577,6 +577,33 @@ bool database::check_and_insert(const std::string& key, int64_t ttl_ms,
   return sqlite3_changes(db_) == 1;
 }
 
+void database::remember(const std::vector<std::string>& keys, int64_t ttl_ms,
+                        int64_t now_ms) {
+  if (keys.empty()) return;
+  op_guard guard{*this};
+  transaction tx{db_, [this](const char* sql) {
+                   exec(sql);
+                 }};
+  for (auto& key : keys) {
+    query q{prepared("INSERT INTO seen (key, expires_ms) VALUES (?1, ?2) "
+                     "ON CONFLICT (key) DO UPDATE SET expires_ms = "
+                     "excluded.expires_ms")};
+    q->bind(1, key).bind(2, now_ms + ttl_ms).run();
+  }
+  tx.commit();
+}
+
+std::vector<std::string> database::recent_seen(size_t limit, int64_t now_ms) {
+  std::vector<std::string> out;
+  op_guard guard{*this};
+  query q{prepared("SELECT key FROM seen WHERE expires_ms > ?1 "
+                   "ORDER BY expires_ms DESC LIMIT ?2")};
+  q->bind(1, now_ms).bind(2, static_cast<int64_t>(limit));
+  while (q->step())
+    out.push_back(q->text(0));
+  return out;
+}
+
 uint64_t database::prune_seen(int64_t now_ms, uint64_t max_keys) {
   uint64_t removed = 0;
   op_guard guard{*this};

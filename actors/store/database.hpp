@@ -142,6 +142,14 @@ public:
   /// duplicate.
   bool check_and_insert(const std::string& key, int64_t ttl_ms, int64_t now_ms);
 
+  /// Remembers every key of `keys` until `now_ms + ttl_ms` (one
+  /// transaction; known keys are renewed).
+  void remember(const std::vector<std::string>& keys, int64_t ttl_ms,
+                int64_t now_ms);
+
+  /// Unexpired keys, the most recently remembered first, at most `limit`.
+  std::vector<std::string> recent_seen(size_t limit, int64_t now_ms);
+
   /// Deletes expired keys, then the soonest-to-expire beyond `max_keys`.
   uint64_t prune_seen(int64_t now_ms, uint64_t max_keys);
 

@@ -140,6 +140,23 @@ caf::behavior store_actor(self_ptr self, store_options opts) {
         return db.check_and_insert(key, ttl_ms, now);
       });
     },
+    [=](store_remember_atom, const std::vector<std::string>& keys,
+        int64_t ttl_ms) {
+      auto& opts = self->state.opts;
+      if (ttl_ms <= 0) ttl_ms = opts.seen_ttl.count();
+      auto now = opts.now_ms();
+      guarded(self, [&](database& db) {
+        db.remember(keys, ttl_ms, now);
+        return true;
+      });
+    },
+    [=](store_recent_seen_atom,
+        uint64_t limit) -> caf::result<std::vector<std::string>> {
+      auto now = self->state.opts.now_ms();
+      return guarded(self, [&](database& db) {
+        return db.recent_seen(static_cast<size_t>(limit), now);
+      });
+    },
     [=](store_session_get_atom,
         const std::string& key) -> caf::result<std::string> {
       return guarded(self, [&](database& db) {

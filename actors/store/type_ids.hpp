@@ -41,4 +41,10 @@ CAF_BEGIN_TYPE_ID_BLOCK(tether_store, caf::id_block::tether_ingress::end)
   /// Store -> itself: time to prune.
   CAF_ADD_ATOM(tether_store, tether::store, store_prune_atom, "stprune")
 
+  /// Send (std::vector<std::string> keys, int64_t ttl_ms): remember
+  /// inbound message keys (the router's dedupe), in one transaction.
+  CAF_ADD_ATOM(tether_store, tether::store, store_remember_atom, "stremember")
+  /// Request (uint64_t limit) -> std::vector<std::string>: unexpired
+  /// keys, most recent first.
+  CAF_ADD_ATOM(tether_store, tether::store, store_recent_seen_atom, "strecent")
 CAF_END_TYPE_ID_BLOCK(tether_store)

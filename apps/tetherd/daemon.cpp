@@ -19,6 +19,7 @@
 #include "actors/admin/type_ids.hpp"
 #include "actors/router/route_table.hpp"
 #include "actors/runtime.hpp"
+#include "actors/store/database.hpp"
 #include "actors/tree.hpp"
 #include "actors/type_ids.hpp"
 #include "config/diff.hpp"
@@ -87,6 +88,18 @@ public:
   }
 
   int run() {
+    // The database is opened once here, before any actor: a corrupt or
+    // unwritable file is a clear startup error, not a store that the
+    // supervisor parks (or restarts) later.
+    try {
+      store::database probe{cfg_->store.path,
+                            std::chrono::duration_cast<std::chrono::milliseconds>(
+                              cfg_->store.op_timeout)};
+    } catch (const std::exception& e) {
+      logging::log(level::critical, "daemon", "store_unusable",
+                   {{"path", cfg_->store.path}, {"error", e.what()}});
+      return exit_store;
+    }
     caf::actor_system_config sys_cfg;
     if (cfg_->daemon.actor_threads > 0)
       sys_cfg.set("scheduler.max-threads",

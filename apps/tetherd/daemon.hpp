@@ -19,6 +19,9 @@ enum exit_code : int {
   exit_config = 2,
   /// Shutdown overran its deadline, or a second signal forced the exit.
   exit_forced = 3,
+  /// The database (store.path) cannot be opened: corrupt, unwritable, or
+  /// from a newer tetherd. Restarting will not help.
+  exit_store = 4,
 };
 
 /// Runs the daemon until it is told to stop or its tree gives up.

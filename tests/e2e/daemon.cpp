@@ -445,7 +445,7 @@ CAF_TEST(a reload on sighup logs added handlers routes and policies) {
   // Every node gets the new default policy; `extra` is new, not changed.
   auto words = split(changes);
   for (auto path :
-       {"~core", "~core/outbox", "~core/router", "~platforms", "~platforms/sandbox:console",
+       {"~core", "~core/store", "~core/outbox", "~core/router", "~platforms", "~platforms/sandbox:console",
         "~handlers", "~handlers/commands"})
     CAF_CHECK(std::count(words.begin(), words.end(), path) == 1);
   CAF_CHECK(std::count(words.begin(), words.end(), "~handlers/extra") == 0);
@@ -626,6 +626,23 @@ CAF_TEST(systemd gets no watchdog pings meant for another process) {
   CAF_CHECK(sock.wait_for("READY=1", deadline_in(answer_timeout)));
   CAF_CHECK(!sock.wait_for("WATCHDOG=1", deadline_in(silence)));
   stop(*p, SIGTERM);
+}
+
+// -- the database ---------------------------------------------------------------
+
+CAF_TEST(a corrupt database stops tetherd at start naming the file) {
+  std::filesystem::create_directories(dir + "/var");
+  write_file("var/tether.db", std::string(8192, 'x'));
+  auto file = write_file("tether.yaml", config_yaml({}));
+  auto p = spawn({TETHERD_PATH, "--config", file});
+  E2E_REQUIRE(p != nullptr);
+  // Exit 4 at once, not a store that is restarted or parked.
+  CAF_CHECK_EQUAL(p->wait_exit(deadline_in(stop_timeout)).value_or(-1), 4);
+  auto line = p->read_line_until(stream::err, contains("store_unusable"),
+                                 deadline_in(100ms));
+  E2E_REQUIRE(line.has_value());
+  CAF_CHECK(contains("var/tether.db")(*line));
+  CAF_CHECK(!contains("daemon ready")(p->stderr_text()));
 }
 
 // -- config errors ------------------------------------------------------------
