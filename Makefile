@@ -10,7 +10,7 @@ CONFIG ?= dist/tether.yaml
 DEB_PACKAGES := g++ make cmake ccache pkg-config \
   libcaf-dev libboost-dev libboost-system-dev libssl-dev \
   nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev \
-  libsimdjson-dev zlib1g-dev libsqlite3-dev
+  libsimdjson-dev zlib1g-dev libsqlite3-dev prometheus
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

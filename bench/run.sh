@@ -27,6 +27,12 @@ if [ -x "$build_dir/bench_discord_decode" ]; then
 else
   echo "run.sh: $build_dir/bench_discord_decode not found; skipped" >&2
 fi
+# Metrics registry (docs/benchmarks.md, "Metrics").
+if [ -x "$build_dir/bench_metrics" ]; then
+  timeout 120 "$build_dir/bench_metrics"
+else
+  echo "run.sh: $build_dir/bench_metrics not found; skipped" >&2
+fi
 if command -v node >/dev/null 2>&1; then
   timeout 900 "$(dirname "$0")/discord_e2e.sh" "$build_dir"
 else

@@ -11,6 +11,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include "actors/discord/type_ids.hpp"
+#include "actors/metrics/names.hpp"
 #include "config/logging.hpp"
 #include "protocols/discord/rate_limit.hpp"
 #include "protocols/discord/rest_message.hpp"
@@ -164,6 +165,7 @@ public:
     if (resp.status >= 200 && resp.status < 300) {
       ++st.sent;
     } else if (resp.status == 429) {
+      rate_limited_.inc();
       // Same body, same nonce: Discord dedupes a retry that did go through.
       st.queue.push_front(std::move(j));
     } else if (resp.status == 404 && st.limiter.webhook_gone(j.route)) {
@@ -233,6 +235,9 @@ private:
 
   self_ptr self_;
   rest_target target_;
+  // Labelled with the platform kind: `discord` or `discord_webhook`.
+  metrics::counter& rate_limited_ = metrics::rest_rate_limited().with(
+    {target_.name.substr(0, target_.name.find(':'))});
   std::shared_ptr<net::http_client> http_;
 };
 

@@ -79,12 +79,17 @@ public:
   void seq(int64_t x) {
     seq_.store(x, std::memory_order_relaxed);
   }
+  /// Counts a connection start of the shard; returns the earlier ones.
+  uint64_t count_start() {
+    return starts_.fetch_add(1, std::memory_order_relaxed);
+  }
 
 private:
   mutable std::mutex mtx_;
   std::string session_id_;
   std::string resume_url_;
   std::atomic<int64_t> seq_{0};
+  std::atomic<uint64_t> starts_{0};
 };
 
 /// How many shards run here and where to connect.

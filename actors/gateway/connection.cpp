@@ -11,6 +11,7 @@
 #include "actors/gateway/dialect.hpp"
 #include "actors/gateway/errors.hpp"
 #include "actors/gateway/type_ids.hpp"
+#include "actors/metrics/names.hpp"
 #include "config/logging.hpp"
 #include "protocols/discord/gateway.hpp"
 #include "protocols/discord/send_limiter.hpp"
@@ -78,6 +79,10 @@ struct connection_state {
   uint64_t messages = 0;
   // When the last frame arrived, for the admin console.
   std::optional<std::chrono::steady_clock::time_point> last_frame_at;
+  // +1 on tether_gateway_connections while READY; dropped on exit.
+  metrics::gauge_hold connected;
+  // When the unanswered heartbeat went out (actor clock, for its RTT).
+  std::optional<caf::actor_clock::time_point> beat_sent;
   std::minstd_rand rng{std::random_device{}()};
   static inline const char* name = "gateway.connection";
 };
@@ -93,7 +98,12 @@ public:
       bot_(std::move(bot)),
       shard_(shard),
       path_(std::move(path)),
-      unit_(std::move(unit)) {
+      unit_(std::move(unit)),
+      labels_{bot_->settings().platform, bot_->name()},
+      connections_(metrics::gateway_connections().with(labels_)),
+      events_(metrics::gateway_events().with(labels_)),
+      reconnects_(metrics::gateway_reconnects().with(labels_)),
+      rtt_(metrics::heartbeat_rtt().with(labels_)) {
     // nop
   }
 
@@ -101,6 +111,8 @@ public:
     auto& st = self_->state;
     auto& cfg = bot_->settings();
     st.slot = bot_->slot(shard_);
+    if (st.slot->count_start() > 0)
+      reconnects_.inc();
     st.dia = bot_->make_dialect();
     auto plan = bot_->plan();
     auto session = st.slot->get();
@@ -225,6 +237,11 @@ public:
         on_hello(frame.d);
         return;
       case opcode::heartbeat_ack:
+        if (st.beat_sent)
+          rtt_.observe(std::chrono::duration<double>(self_->clock().now()
+                                                     - *st.beat_sent)
+                         .count());
+        st.beat_sent.reset();
         if (st.heartbeat)
           self_->send(st.heartbeat, hb_ack_atom::value);
         return;
@@ -331,6 +348,7 @@ public:
   void on_dispatch(gateway_frame& frame) {
     auto& st = self_->state;
     ++st.dispatches;
+    events_.inc();
     if (frame.t == "READY") {
       auto info = st.dia->ready(frame.d);
       if (!info)
@@ -373,6 +391,7 @@ public:
     if (st.ph == phase::ready)
       return;
     st.ph = phase::ready;
+    st.connected.acquire(connections_);
     ++st.generation; // cancels the READY deadline
     supervision::report_ready(self_, unit_);
     log(level::info, what,
@@ -392,6 +411,7 @@ public:
     auto& st = self_->state;
     if (st.limiter)
       st.limiter->try_acquire(std::chrono::steady_clock::now(), true);
+    st.beat_sent = self_->clock().now();
     st.ws->send_text(st.dia->heartbeat(st.seq));
   }
 
@@ -494,6 +514,11 @@ private:
   uint32_t shard_;
   std::string path_;
   caf::actor unit_;
+  std::vector<std::string> labels_;
+  metrics::gauge& connections_;
+  metrics::counter& events_;
+  metrics::counter& reconnects_;
+  metrics::histogram& rtt_;
 };
 
 caf::behavior connection(self_ptr self, runtime_ptr rt, bot_ptr bot,

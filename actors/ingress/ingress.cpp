@@ -73,18 +73,31 @@ caf::behavior ingress(caf::stateful_actor<ingress_state>* self,
   opts.tls.key_file = g.tls_key;
   auto not_found = std::make_shared<std::atomic<uint64_t>>(0);
   self->state.not_found = not_found;
+  // Looked up here, so a request only reads this map.
+  std::map<std::string, const webhook_meter*> meters;
+  for (auto& entry : cfg->platforms)
+    if (auto p = config::webhook_path(entry.settings); !p.empty())
+      meters.emplace(p, &webhook_meter::of(entry.kind));
+  auto* unknown = &webhook_meter::of("none");
+  auto* unknown_path = &unknown->errors("unknown_path");
   std::string error;
   auto server = net::http_server::make(
     rt->io(), opts,
-    [rt, not_found](net::http_server_request req, net::http_responder res) {
+    [rt, not_found, meters, unknown,
+     unknown_path](net::http_server_request req, net::http_responder res) {
       auto hdl = rt->directory().get("webhook:" + req.path);
       if (!hdl) {
         // No detail: a scanner learns nothing about configured paths.
         ++*not_found;
         res.respond({404, {}, {}});
+        unknown->answered(404, {});
+        unknown_path->inc();
         return;
       }
       auto call = std::make_shared<webhook_call>();
+      auto meter = meters.find(req.path);
+      call->meter = meter != meters.end() ? meter->second : unknown;
+      call->received = std::chrono::steady_clock::now();
       call->request = std::move(req);
       call->responder = std::move(res);
       caf::anon_send(hdl, webhook_atom::value, std::move(call));
@@ -152,9 +165,31 @@ replay_guard_ptr shared_replay_guard(const config::tether_config& cfg) {
   return ptr;
 }
 
+namespace {
+
+// The responder ignores all but the first answer; so does the count.
+void count_answer(const webhook_call& call, int status) {
+  if (call.answered)
+    return;
+  call.answered = true;
+  if (call.meter)
+    call.meter->answered(status, std::chrono::steady_clock::now()
+                                   - call.received);
+}
+
+} // namespace
+
+webhook_call::~webhook_call() {
+  if (answered || !meter)
+    return;
+  meter->answered(500, std::chrono::steady_clock::now() - received);
+  meter->errors("unanswered").inc();
+}
+
 void respond_empty(const webhook_call& call, int status) {
   auto responder = call.responder;
   responder.respond({status, {}, {}});
+  count_answer(call, status);
 }
 
 void respond_ok(const webhook_call& call, std::string body,
@@ -165,12 +200,18 @@ void respond_ok(const webhook_call& call, std::string body,
   res.headers.emplace_back("Content-Type", std::move(content_type));
   res.body = std::move(body);
   responder.respond(std::move(res));
+  count_answer(call, 200);
 }
 
 void rejections::reject(const webhook_call& call, int status,
                         const std::string& reason,
                         const std::string& detail) {
   auto n = ++counts_[reason];
+  auto& meter = meters_[reason];
+  if (!meter)
+    meter = &(call.meter ? *call.meter : webhook_meter::of(component_))
+               .errors(reason);
+  meter->inc();
   respond_empty(call, status);
   logging::log(level::warn, component_, "rejected",
                {{"path", path_},

@@ -8,8 +8,10 @@
 
 #pragma once
 
+#include <map>
 #include <string>
 
+#include "actors/ingress/meter.hpp"
 #include "actors/ingress/replay_guard.hpp"
 #include "actors/ingress/type_ids.hpp"
 #include "actors/runtime.hpp"
@@ -36,8 +38,9 @@ void respond_empty(const webhook_call& call, int status);
 void respond_ok(const webhook_call& call, std::string body,
                 std::string content_type);
 
-/// Rejections of one platform, counted per reason and logged; the client
-/// gets `status` with an empty body, so nothing helps an attacker.
+/// Rejections of one platform, counted per reason (also in
+/// tether_webhook_errors_total) and logged; the client gets `status` with
+/// an empty body, so nothing helps an attacker.
 class rejections {
 public:
   explicit rejections(std::string component, std::string path)
@@ -56,6 +59,7 @@ private:
   std::string component_;
   std::string path_;
   std::map<std::string, uint64_t> counts_;
+  std::map<std::string, metrics::counter*> meters_;
 };
 
 /// Unix seconds now (wall clock: platforms sign wall-clock timestamps).

@@ -2,6 +2,7 @@
 
 #pragma once
 
+#include <chrono>
 #include <memory>
 
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -12,11 +13,22 @@
 
 namespace tether::ingress {
 
+class webhook_meter;
+
 /// One webhook request on its way from the ingress to its platform actor,
 /// with the responder that answers it (from any thread, exactly once).
 struct webhook_call {
   net::http_server_request request;
   net::http_responder responder;
+  /// Set by the ingress: the metrics of the path's platform (null in
+  /// tests) and when the request was complete.
+  const webhook_meter* meter = nullptr;
+  std::chrono::steady_clock::time_point received{};
+  /// Set by respond_ok and respond_empty.
+  mutable bool answered = false;
+
+  /// A call dropped without an answer (the client gets 500) is counted.
+  ~webhook_call();
 };
 
 using webhook_call_ptr = std::shared_ptr<webhook_call>;

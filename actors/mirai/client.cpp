@@ -13,6 +13,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "actors/metrics/names.hpp"
 #include "actors/mirai/type_ids.hpp"
 #include "config/logging.hpp"
 #include "protocols/mirai/frame.hpp"
@@ -96,6 +97,8 @@ struct client_state {
   uint64_t replies_failed = 0;
   uint64_t replies_timed_out = 0;
   uint64_t replies_dropped = 0;
+  // +1 on tether_gateway_connections while the session is ready.
+  metrics::gauge_hold connected;
   static inline const char* name = "mirai.client";
 };
 
@@ -253,6 +256,8 @@ public:
   void became_ready() {
     auto& st = self_->state;
     st.ph = phase::ready;
+    st.connected.acquire(
+      metrics::gateway_connections().with({"mirai", name_}));
     ++st.generation; // cancels the session-frame deadline
     supervision::report_ready(self_, supervisor_);
     log(level::info, "ready",

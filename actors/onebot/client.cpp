@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/gateway/errors.hpp"
+#include "actors/metrics/names.hpp"
 #include "actors/type_ids.hpp"
 #include "config/logging.hpp"
 #include "protocols/gateway/room.hpp"
@@ -77,6 +78,8 @@ struct client_state {
   std::shared_ptr<const std::atomic<bool>> conn_finished;
   int64_t conn_self_id = 0;
   uint64_t connections = 0;
+  // +1 on tether_gateway_connections while an implementation is connected.
+  metrics::gauge_hold connected;
   static inline const char* name = "onebot.client";
 };
 
@@ -128,7 +131,9 @@ public:
       path_(std::move(path)),
       incarnation_(incarnation),
       factory_(std::move(sessions)),
-      parent_(std::move(parent)) {
+      parent_(std::move(parent)),
+      connections_(
+        metrics::gateway_connections().with({"onebot", entry_.name})) {
     // nop
   }
 
@@ -161,6 +166,7 @@ public:
     if (++st.open < st.sessions.size())
       return;
     st.ready = true;
+    st.connected.acquire(connections_);
     ++st.open_generation; // cancels the open deadline
     supervision::report_ready(self_, parent_);
     log(level::info, "connected");
@@ -449,6 +455,7 @@ public:
     st.conn_finished = acc.finished;
     st.conn_self_id = hs.self_id;
     ++st.connections;
+    st.connected.acquire(connections_);
     *current_ = acc.session;
     acc.session->start();
     log(level::info, "connected",
@@ -544,6 +551,7 @@ private:
     // A closing connection runs on without its handle, bounded by its
     // own close deadline.
     st.sessions.clear();
+    st.connected.release();
     current_->reset();
     st.conn_finished.reset();
     ++st.heartbeat_generation; // disarms the watchdog
@@ -620,6 +628,7 @@ private:
   uint64_t incarnation_;
   ws_factory factory_;
   caf::actor parent_;
+  metrics::gauge& connections_;
   /// Reverse mode: the driven connection, for closing it on exit (the
   /// state is gone when attachables run).
   std::shared_ptr<std::shared_ptr<net::ws_session>> current_

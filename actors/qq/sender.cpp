@@ -9,6 +9,7 @@
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "actors/metrics/names.hpp"
 #include "actors/qq/dialect.hpp"
 #include "actors/qq/type_ids.hpp"
 #include "config/logging.hpp"
@@ -56,6 +57,7 @@ caf::behavior sender(self_ptr self, runtime_ptr rt, config::qq_settings cfg,
     logging::log(lvl, "qq", event, fields);
   };
   auto api = api_base_of(cfg);
+  auto* rate_limited = &metrics::rest_rate_limited().with({"qq"});
   auto drop = [=](uint64_t id, const std::string& why) {
     auto& st = self->state;
     auto i = st.jobs.find(id);
@@ -161,6 +163,8 @@ caf::behavior sender(self_ptr self, runtime_ptr rt, config::qq_settings cfg,
         st.jobs.erase(i);
         return pump();
       }
+      if (resp.status == 429)
+        rate_limited->inc();
       bool retry = resp.status == 0 || resp.status == 429
                    || resp.status >= 500
                    // The token may have rotated under us: once more.

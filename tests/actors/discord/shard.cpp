@@ -9,6 +9,7 @@
 #include "actors/gateway/bot_state.hpp"
 #include "actors/gateway/shards.hpp"
 #include "actors/gateway/type_ids.hpp"
+#include "actors/metrics/names.hpp"
 #include "protocols/net/ws_session.hpp"
 #include "support/recording_ws_session.hpp"
 
@@ -361,6 +362,46 @@ CAF_TEST(undecodable frames are counted and survived) {
   server(R"({"op":11})");
   CAF_CHECK_EQUAL(child_of(root, "root/shard:0").state, node_state::running);
   CAF_CHECK_EQUAL(child_of(root, "root/shard:0").restarts_total, 0u);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
+
+// The series are process-wide and other tests use the same bot: compare
+// before and after.
+CAF_TEST_FIXTURE_SCOPE(discord_shard_metrics_tests, fixture)
+
+CAF_TEST(the connection counts events beats and its time up) {
+  auto& up = metrics::gateway_connections().with({"discord", "main"});
+  auto& events = metrics::gateway_events().with({"discord", "main"});
+  auto& reconnects = metrics::gateway_reconnects().with({"discord", "main"});
+  auto& rtt = metrics::heartbeat_rtt().with({"discord", "main"});
+  auto up0 = up.value();
+  auto events0 = events.value();
+  auto reconnects0 = reconnects.value();
+  auto beats0 = rtt.count();
+  hello(1000);
+  CAF_CHECK_EQUAL(up.value(), up0);
+  ready();
+  CAF_CHECK_EQUAL(up.value(), up0 + 1);
+  server(R"({"op":0,"s":2,"t":"TYPING_START","d":{}})");
+  CAF_CHECK_EQUAL(events.value(), events0 + 2); // READY and TYPING_START
+  advance(1000ms); // the first beat
+  CAF_REQUIRE_EQUAL(sent_ops(1).size(), 1u);
+  advance(40ms);
+  server(R"({"op":11,"d":null,"s":null,"t":null})");
+  CAF_CHECK_EQUAL(rtt.count(), beats0 + 1);
+  // An ACK without a beat outstanding is not a round trip.
+  server(R"({"op":11,"d":null,"s":null,"t":null})");
+  CAF_CHECK_EQUAL(rtt.count(), beats0 + 1);
+  CAF_CHECK_EQUAL(reconnects.value(), reconnects0);
+  server(R"({"op":7,"d":null})"); // reconnect: the connection exits
+  CAF_CHECK_EQUAL(up.value(), up0);
+  advance(100ms);
+  CAF_REQUIRE_EQUAL(sessions.size(), 2u);
+  CAF_CHECK_EQUAL(reconnects.value(), reconnects0 + 1);
+  hello(1000);
+  server(R"({"op":0,"s":3,"t":"RESUMED","d":{}})");
+  CAF_CHECK_EQUAL(up.value(), up0 + 1);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

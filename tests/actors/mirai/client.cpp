@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/mirai/client.hpp"
+#include "actors/metrics/names.hpp"
 #include "actors/mirai/type_ids.hpp"
 #include "config/logging.hpp"
 #include "protocols/mirai/frame.hpp"
@@ -363,7 +364,11 @@ CAF_TEST(outstanding commands are bounded) {
 }
 
 CAF_TEST(an unanswered idle probe ends the connection) {
+  // Process-wide series: compare before and after.
+  auto& up = metrics::gateway_connections().with({"mirai", "main"});
+  auto up0 = up.value();
   ready();
+  CAF_CHECK_EQUAL(up.value(), up0 + 1);
   advance(29s);
   CAF_CHECK(commands("about").empty());
   advance(1s);
@@ -375,6 +380,7 @@ CAF_TEST(an unanswered idle probe ends the connection) {
   CAF_CHECK_EQUAL(n.state, node_state::backoff);
   CAF_CHECK_EQUAL(n.last_exit_reason, "mirai: no answer to about within 5s");
   CAF_CHECK(sessions.front()->aborted);
+  CAF_CHECK_EQUAL(up.value(), up0);
   advance(100ms);
   CAF_CHECK_EQUAL(sessions.size(), 2u);
 }

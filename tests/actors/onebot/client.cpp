@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
+#include "actors/metrics/names.hpp"
 #include "actors/onebot/client.hpp"
 #include "actors/type_ids.hpp"
 #include "config/config.hpp"
@@ -448,8 +449,13 @@ CAF_TEST(other connect failures restart with backoff) {
 }
 
 CAF_TEST(a drop after the upgrade restarts and abandons pending actions) {
+  // Process-wide series: compare before and after.
+  auto& up = metrics::gateway_connections().with({"onebot", "main"});
+  auto up0 = up.value();
   start();
+  CAF_CHECK_EQUAL(up.value(), up0);
   open();
+  CAF_CHECK_EQUAL(up.value(), up0 + 1);
   reply("group:30003", "pong");
   net::ws_close_info info;
   info.error = "read: Connection reset by peer";
@@ -458,6 +464,7 @@ CAF_TEST(a drop after the upgrade restarts and abandons pending actions) {
   server_close(info);
   CAF_CHECK_EQUAL(state().state, node_state::backoff);
   CAF_CHECK_EQUAL(count_lines("onebot actions_abandoned"), 1u);
+  CAF_CHECK_EQUAL(up.value(), up0);
   advance(100ms);
   CAF_CHECK_EQUAL(sessions.size(), 2u);
 }
@@ -507,9 +514,12 @@ reverse_conn accept_reverse(caf::actor client, const std::string& self_id) {
 } // namespace
 
 CAF_TEST(reverse mode drives the newest universal connection) {
+  auto& up = metrics::gateway_connections().with({"onebot", "main"});
+  auto up0 = up.value();
   start("      mode: reverse\n      listen: 127.0.0.1:0\n");
   CAF_CHECK_EQUAL(state().state, node_state::running);
   CAF_CHECK_EQUAL(count_lines("onebot listening"), 1u);
+  CAF_CHECK_EQUAL(up.value(), up0); // listening is not connected
   auto client = rt->directory().get("sender:onebot:main");
   CAF_REQUIRE(client);
   // No implementation yet: a reply fails at once.
@@ -518,6 +528,7 @@ CAF_TEST(reverse mode drives the newest universal connection) {
   auto first = accept_reverse(client, "10001");
   sched.run();
   CAF_CHECK(first.session->started);
+  CAF_CHECK_EQUAL(up.value(), up0 + 1);
   caf::anon_send(client, net::ws_frame_atom::value,
                  private_message("/ping"), false);
   sched.run();
@@ -534,6 +545,7 @@ CAF_TEST(reverse mode drives the newest universal connection) {
   CAF_CHECK_EQUAL(first.session->close_code, 1000);
   CAF_CHECK(second.session->started);
   CAF_CHECK_EQUAL(count_lines("connection_replaced"), 1u);
+  CAF_CHECK_EQUAL(up.value(), up0 + 1);
   // The replaced one ends: nothing changes.
   first.finished->store(true);
   caf::anon_send(client, net::ws_closed_atom::value, net::ws_close_info{});
@@ -547,6 +559,7 @@ CAF_TEST(reverse mode drives the newest universal connection) {
   caf::anon_send(client, net::ws_closed_atom::value, net::ws_close_info{});
   sched.run();
   CAF_CHECK_EQUAL(count_lines("onebot disconnected"), 1u);
+  CAF_CHECK_EQUAL(up.value(), up0);
   reply("private:20002", "lost");
   CAF_CHECK_EQUAL(count_lines("no OneBot implementation connected"), 2u);
   CAF_CHECK_EQUAL(state().state, node_state::running);
@@ -554,6 +567,7 @@ CAF_TEST(reverse mode drives the newest universal connection) {
   sched.run();
   reply("private:20002", "back");
   CAF_CHECK_EQUAL(third.session->sent.size(), 1u);
+  CAF_CHECK_EQUAL(up.value(), up0 + 1);
   CAF_CHECK(!token_leaked());
 }
 
