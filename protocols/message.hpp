@@ -114,13 +114,16 @@ struct outbound_reply {
   uint64_t outbox_id = 0;
   /// Stable across resends (Discord nonce, Feishu uuid); empty = none.
   std::string idempotency_key;
+  /// Steady-clock nanoseconds when the message it answers reached the
+  /// router (for the latency metric); 0 = unknown (recovered replies).
+  int64_t received_ns = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, outbound_reply& x) {
   return f(caf::meta::type_name("outbound_reply"), x.platform, x.bot,
            x.context, x.reply_to, x.text, x.seq, x.outbox_id,
-           x.idempotency_key);
+           x.idempotency_key, x.received_ns);
 }
 
 /// What a handler answers for one message: zero or more replies.

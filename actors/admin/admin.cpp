@@ -14,6 +14,7 @@
 #include "actors/admin/routes.hpp"
 #include "actors/admin/sse.hpp"
 #include "actors/admin/type_ids.hpp"
+#include "actors/metrics/exposition.hpp"
 #include "config/listen.hpp"
 #include "config/log_ring.hpp"
 #include "config/logging.hpp"
@@ -397,26 +398,29 @@ void readyz(self_ptr self, const runtime_ptr& rt, const admin_options& opts,
     });
 }
 
-void metrics(const runtime_ptr& rt, const admin_options& opts,
+// The registry plus the tree's restarts and states; without an answer
+// from the root in time, the registry alone (a scrape never fails because
+// a supervisor is slow).
+void metrics(self_ptr self, const runtime_ptr& rt, const admin_options& opts,
              const admin_call_ptr& call) {
   auto fn = opts.metrics ? opts.metrics : rt->metrics();
-  if (!fn) {
-    fail(call, 404, "no metrics source is configured");
-    return;
-  }
-  std::string text;
-  try {
-    text = fn();
-  } catch (const std::exception& e) {
-    fail(call, 500, std::string{"metrics failed: "} + e.what());
-    return;
-  }
-  net::http_server_response res;
-  res.headers.emplace_back("Content-Type",
-                           "text/plain; version=0.0.4; charset=utf-8");
-  res.body = logging::redact(std::move(text));
-  auto responder = call->responder;
-  responder.respond(std::move(res));
+  auto render = [call, fn](const node_snapshot* tree) {
+    std::string text;
+    try {
+      text = fn ? fn() : metrics::render_metrics(tree);
+    } catch (const std::exception& e) {
+      fail(call, 500, std::string{"metrics failed: "} + e.what());
+      return;
+    }
+    net::http_server_response res;
+    res.headers.emplace_back("Content-Type", metrics::exposition_content_type);
+    res.body = logging::redact(std::move(text));
+    auto responder = call->responder;
+    responder.respond(std::move(res));
+  };
+  with_snapshot(
+    self, rt, opts, [render](node_snapshot& snap) { render(&snap); },
+    [render](const std::string&) { render(nullptr); });
 }
 
 // -- logs ---------------------------------------------------------------------
@@ -476,7 +480,7 @@ void dispatch(self_ptr self, const admin_params& p,
     case endpoint::logs: logs(self, call); break;
     case endpoint::healthz: healthz(self, p.rt, p.opts, call); break;
     case endpoint::readyz: readyz(self, p.rt, p.opts, call); break;
-    case endpoint::metrics: metrics(p.rt, p.opts, call); break;
+    case endpoint::metrics: metrics(self, p.rt, p.opts, call); break;
     case endpoint::none: fail(call, 404, "no such endpoint"); break;
   }
 }

@@ -9,6 +9,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "actors/metrics/names.hpp"
 #include "actors/outbox/idempotency_key.hpp"
 #include "actors/outbox/outbox_book.hpp"
 #include "actors/store/outbox_entry.hpp"
@@ -96,7 +97,12 @@ struct outbox_state {
 
 using self_ptr = caf::stateful_actor<outbox_state>*;
 
+void count_reply(const outbound_reply& r, const char* result) {
+  metrics::replies().with({r.platform, result}).inc();
+}
+
 void log_drop(const outbox_book::dropped& d) {
+  count_reply(d.reply, "dropped");
   logging::log(level::warn, "outbox", "reply_dropped",
                {{"platform", d.reply.platform + ":" + d.reply.bot},
                 {"room", d.reply.context.room_id},
@@ -131,6 +137,7 @@ void pump(self_ptr self, runtime_ptr rt) {
     log_drop(d);
     tell_store(rt, store::store_failed_atom::value, d.id, d.reason, true);
   }
+  metrics::outbox_depth().get().set(static_cast<double>(st.book->depth()));
   if (step.wake && (!st.wake_at || *step.wake < *st.wake_at)) {
     st.wake_at = step.wake;
     self->scheduled_send(self, *step.wake, outbox_pump_atom::value);
@@ -204,8 +211,17 @@ caf::behavior outbox(self_ptr self, runtime_ptr rt) {
       auto& st = self->state;
       auto now = self->clock().now();
       if (ok) {
+        auto received = st.book->received_ns(id);
+        auto platform = st.book->platform_of(id);
         if (st.book->sent(id, now)) {
           ++st.sent;
+          metrics::replies().with({platform, "sent"}).inc();
+          if (received > 0) {
+            auto since = now.time_since_epoch()
+                         - std::chrono::nanoseconds{received};
+            metrics::message_latency().with({platform}).observe(
+              std::chrono::duration<double>(since).count());
+          }
           tell_store(rt, store::store_sent_atom::value, id);
         }
       } else if (auto d = st.book->failed(id, error, permanent, now)) {
@@ -213,6 +229,7 @@ caf::behavior outbox(self_ptr self, runtime_ptr rt) {
         log_drop(*d);
         tell_store(rt, store::store_failed_atom::value, id, d->reason, true);
       } else {
+        metrics::replies().with({st.book->platform_of(id), "retry"}).inc();
         tell_store(rt, store::store_failed_atom::value, id, error, false);
         ++st.retried;
         logging::log(level::info, "outbox", "reply_retry",

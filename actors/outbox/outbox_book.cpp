@@ -39,6 +39,16 @@ size_t outbox_book::attempts(uint64_t id) const {
   return i == items_.end() ? 0 : i->second.attempts;
 }
 
+int64_t outbox_book::received_ns(uint64_t id) const {
+  auto i = items_.find(id);
+  return i == items_.end() ? 0 : i->second.reply.received_ns;
+}
+
+std::string outbox_book::platform_of(uint64_t id) const {
+  auto i = items_.find(id);
+  return i == items_.end() ? std::string{} : i->second.reply.platform;
+}
+
 void outbox_book::add(uint64_t id, outbound_reply reply, time_point created,
                       time_point now, size_t attempts) {
   auto key = room_of(reply);

@@ -82,6 +82,12 @@ public:
   /// Attempts so far of reply `id` (0 if unknown).
   size_t attempts(uint64_t id) const;
 
+  /// `received_ns` of reply `id` (0 if unknown).
+  int64_t received_ns(uint64_t id) const;
+
+  /// The platform kind of reply `id` (empty if unknown).
+  std::string platform_of(uint64_t id) const;
+
   /// Backoff before the attempt after `attempts` failed ones: 1 s,
   /// doubling, at most 60 s.
   static duration backoff(size_t attempts);

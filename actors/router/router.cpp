@@ -9,6 +9,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "actors/metrics/names.hpp"
 #include "actors/router/conversation.hpp"
 #include "actors/router/route_table.hpp"
 #include "actors/router/seen_window.hpp"
@@ -39,6 +40,7 @@ using flush_seen_atom = caf::atom_constant<caf::atom("flushseen")>;
 
 struct pending_call {
   std::string handler;
+  time_point started;
   conversation_key conv;
   uint64_t seq = 0;
   size_t slot = 0;
@@ -80,6 +82,17 @@ struct router_state {
   std::unordered_map<uint64_t, pending_call> pending;
   std::multimap<time_point, uint64_t> deadlines;
   std::optional<time_point> sweep_at;
+  // Arrival (steady ns) of each message with open handler calls, for the
+  // latency metric; erased when its replies leave.
+  std::unordered_map<const inbound_message*, int64_t> arrivals;
+  int64_t received_at(const inbound_message* msg) {
+    auto i = arrivals.find(msg);
+    if (i == arrivals.end())
+      return 0;
+    auto ns = i->second;
+    arrivals.erase(i);
+    return ns;
+  }
   // Overload drops are logged at most once per second per handler.
   std::map<std::string, std::pair<time_point, uint64_t>> overload_log;
   static inline const char* name = "router";
@@ -113,8 +126,10 @@ void release(self_ptr self, runtime_ptr rt, const conversation_key& conv) {
     return;
   auto outbox = rt->directory().get("core/outbox");
   for (auto& done : ready) {
-    if (done.texts.empty())
+    if (done.texts.empty()) {
+      self->state.arrivals.erase(done.msg.get());
       continue;
+    }
     if (!outbox) {
       logging::log(level::warn, "router", "outbox_down",
                    {{"id", done.msg->id},
@@ -122,9 +137,11 @@ void release(self_ptr self, runtime_ptr rt, const conversation_key& conv) {
       continue;
     }
     uint32_t seq = 0;
+    auto received = self->state.received_at(done.msg.get());
     for (auto& text : done.texts) {
       auto reply = make_reply(*done.msg, std::move(text));
       reply.seq = ++seq;
+      reply.received_ns = received;
       self->send(outbox, outbox_atom::value, std::move(reply));
     }
   }
@@ -165,6 +182,10 @@ bool finish(self_ptr self, runtime_ptr rt, uint64_t id,
   auto call = std::move(i->second);
   st.deadlines.erase(call.deadline);
   st.pending.erase(i);
+  metrics::handler_duration()
+    .with({call.handler})
+    .observe(std::chrono::duration<double>(self->clock().now() - call.started)
+               .count());
   if (auto lane = st.lanes.find(call.handler); lane != st.lanes.end())
     --lane->second.in_flight;
   st.conversations.complete(call.conv, call.seq, call.slot, std::move(texts));
@@ -182,6 +203,9 @@ void fail_call(self_ptr self, runtime_ptr rt, uint64_t id,
   auto handler = i->second.handler;
   auto msg_id = i->second.msg->id;
   ++st.handler_failed;
+  metrics::handler_calls()
+    .with({handler, err == caf::sec::request_timeout ? "timeout" : "error"})
+    .inc();
   logging::log(level::warn, "router", "handler_failed",
                {{"handler", handler},
                 {"id", msg_id},
@@ -195,6 +219,7 @@ void dispatch(self_ptr self, runtime_ptr rt, const std::string& name,
   auto hdl = rt->directory().get("handlers/" + name);
   if (!hdl) {
     ++st.handler_missing;
+    metrics::router_dropped().with({"handler_down"}).inc();
     logging::log(level::warn, "router", "handler_down",
                  {{"handler", name}, {"id", call.msg->id}});
     st.conversations.complete(call.conv, call.seq, call.slot, {});
@@ -207,13 +232,16 @@ void dispatch(self_ptr self, runtime_ptr rt, const std::string& name,
   auto id = st.next_call++;
   auto at = st.deadlines.emplace(self->clock().now() + timeout, id);
   auto msg = call.msg;
-  st.pending.emplace(id, pending_call{name, std::move(call.conv), call.seq,
+  st.pending.emplace(id, pending_call{name, self->clock().now(),
+                                      std::move(call.conv), call.seq,
                                       call.slot, msg, at});
   ++st.lanes[name].in_flight;
   arm_sweep(self);
   self->request(hdl, caf::infinite, handle_atom::value, *msg)
     .then(
       [=](handler_result& result) {
+        if (self->state.pending.count(id) > 0)
+          metrics::handler_calls().with({name, "ok"}).inc();
         finish(self, rt, id, std::move(result.texts));
       },
       [=](caf::error& err) { fail_call(self, rt, id, err); });
@@ -223,6 +251,7 @@ void log_overload(self_ptr self, const std::string& name,
                   const std::string& msg_id) {
   auto& st = self->state;
   ++st.handler_overloaded;
+  metrics::router_dropped().with({"overloaded"}).inc();
   auto now = self->clock().now();
   auto& [last, dropped] = st.overload_log[name];
   ++dropped;
@@ -318,12 +347,14 @@ void on_inbound(self_ptr self, runtime_ptr rt, inbound_message& msg) {
   }
   if (!first_time(self, rt, msg)) {
     ++st.duplicates;
+    metrics::router_dropped().with({"duplicate"}).inc();
     logging::log(level::debug, "router", "duplicate",
                  {{"platform", msg.platform}, {"bot", msg.bot},
                   {"id", msg.id}});
     return;
   }
   ++st.routed;
+  metrics::messages_processed().with({msg.platform, msg.bot}).inc();
   for (auto& [target, format] : routed.relays)
     relay(self, rt, msg, target, format);
   auto& names = routed.handlers;
@@ -332,6 +363,11 @@ void on_inbound(self_ptr self, runtime_ptr rt, inbound_message& msg) {
   auto conv = conversation_of(msg);
   auto shared_msg = std::make_shared<const inbound_message>(std::move(msg));
   auto seq = st.conversations.open(conv, shared_msg, names.size());
+  auto now = self->clock().now();
+  st.arrivals.emplace(shared_msg.get(),
+                      std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        now.time_since_epoch())
+                        .count());
   auto cfg = rt->config();
   for (size_t slot = 0; slot < names.size(); ++slot) {
     auto& name = names[slot];
