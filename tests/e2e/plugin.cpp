@@ -91,9 +91,16 @@ struct fixture {
     return path;
   }
 
-  /// `command` is a YAML flow list.
+  /// `command` is a YAML flow list; `extra_settings` are more lines of
+  /// `settings:` (hello_timeout and call_timeout are set here unless
+  /// they name them).
   std::string config(const std::string& command,
                      const std::string& extra_settings = {}) {
+    std::string timeouts;
+    if (extra_settings.find("hello_timeout") == std::string::npos)
+      timeouts += "      hello_timeout: 2s\n";
+    if (extra_settings.find("call_timeout") == std::string::npos)
+      timeouts += "      call_timeout: 1s\n";
     auto path = tmp.path() + "/tether.yaml";
     std::ofstream out{path};
     out << "daemon:\n"
@@ -118,10 +125,8 @@ struct fixture {
            "    settings:\n"
            "      command: "
         << command
-        << "\n"
-           "      hello_timeout: 2s\n"
-           "      call_timeout: 1s\n"
-           "      stop_timeout: 300ms\n"
+        << "\n" << timeouts
+        << "      stop_timeout: 300ms\n"
         << extra_settings
         << "routes:\n"
            "  - match: {prefix: \"/\"}\n"

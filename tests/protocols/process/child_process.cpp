@@ -197,8 +197,9 @@ CAF_TEST(a program that cannot start is reported as exited) {
   start(opts);
   collect("out", &how);
   CAF_CHECK_EQUAL(how, "exec failed: No such file or directory");
+  test::temp_dir dir;
   opts.argv = {"/bin/true"};
-  opts.working_dir = "/nonexistent-dir";
+  opts.working_dir = dir.path() + "/missing";
   start(opts);
   collect("out", &how);
   CAF_CHECK_EQUAL(how, "chdir failed: No such file or directory");
@@ -266,7 +267,11 @@ CAF_TEST(terminate kills a child that ignores sigterm and reaps it) {
   auto took = clock_type::now() - t0;
   // SIGKILL came after the grace period (300ms), not at once.
   CAF_CHECK_GREATER_OR_EQUAL(took, 250ms);
-  // The whole group went, including the `sleep` the shell started.
+  // The whole group goes, including the `sleep` the shell started (killed
+  // when its leader was reaped; init reaps it).
+  auto deadline = clock_type::now() + 2s;
+  while (::kill(-pid, 0) == 0 && clock_type::now() < deadline)
+    std::this_thread::sleep_for(10ms);
   CAF_CHECK_EQUAL(::kill(-pid, 0), -1);
   // Nothing is reported after terminate().
   CAF_CHECK(!next(200ms));
