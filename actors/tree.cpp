@@ -11,6 +11,8 @@
 #include "actors/wecom/app.hpp"
 #include "actors/qq/bot.hpp"
 #include "actors/handlers/commands.hpp"
+#include "actors/handlers/forward.hpp"
+#include "actors/handlers/plugin.hpp"
 #include "actors/mirai/client.hpp"
 #include "actors/onebot/client.hpp"
 #include "actors/outbox/outbox.hpp"
@@ -85,6 +87,10 @@ child_spec handler_spec(runtime_ptr rt, const config::tether_config& cfg,
   child_spec spec;
   if (std::holds_alternative<config::commands_settings>(entry.settings))
     spec = commands_spec(rt, entry);
+  else if (std::holds_alternative<config::forward_settings>(entry.settings))
+    spec = forward_spec(rt, entry);
+  else if (std::holds_alternative<config::plugin_settings>(entry.settings))
+    spec = plugin_spec(rt, entry);
   spec.policy = cfg.policy_for("handlers/" + entry.name);
   return spec;
 }

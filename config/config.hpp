@@ -376,10 +376,54 @@ struct commands_settings {
   std::string prefix = "/";
 };
 
-using handler_settings = std::variant<commands_settings>;
+/// POSTs each message as JSON to a URL and replies with what the answer
+/// holds (docs/handlers.md).
+struct forward_settings {
+  /// `https://...` or `http://...`.
+  std::string url;
+  /// Key of the `X-Tether-Signature` HMAC; empty: requests are unsigned.
+  secret signing_secret;
+  /// Deadline of one attempt; every attempt also ends before the handler's
+  /// timeout.
+  duration request_timeout = std::chrono::seconds{10};
+  /// Further attempts after a 5xx answer or a transport error.
+  size_t retries = 1;
+  /// Wait before the first retry; doubled for each further one.
+  duration retry_backoff = std::chrono::milliseconds{200};
+  /// Requests in flight at once; more messages wait in a queue.
+  size_t concurrency = 8;
+  /// Messages waiting beyond `concurrency`; more are dropped (logged).
+  size_t max_queue = 256;
+  std::string ca_file;
+};
+
+/// A subprocess speaking JSON lines on stdin/stdout (docs/plugins.md).
+struct plugin_settings {
+  /// The program and its first arguments.
+  std::vector<std::string> command;
+  /// Appended to `command`.
+  std::vector<std::string> args;
+  /// Added to the environment tetherd inherited.
+  std::map<std::string, std::string> env;
+  /// Empty: tetherd's working directory.
+  std::string working_dir;
+  /// The plugin's hello must arrive within this, or it is restarted.
+  duration hello_timeout = std::chrono::seconds{5};
+  /// A call without a reply within this fails (see max_timeouts).
+  duration call_timeout = std::chrono::seconds{10};
+  /// This many calls timing out in a row restart the plugin.
+  size_t max_timeouts = 3;
+  /// Longer lines from the plugin are dropped.
+  size_t max_line = 1024 * 1024;
+  /// Between SIGTERM and SIGKILL when the plugin is stopped.
+  duration stop_timeout = std::chrono::seconds{2};
+};
+
+using handler_settings = std::variant<commands_settings, forward_settings,
+                                      plugin_settings>;
 
 struct handler_entry {
-  /// `commands`, later `llm`, `forward`, `plugin`.
+  /// `commands`, `forward`, `plugin` (later `llm`).
   std::string kind;
   /// Unique; defaults to the kind. The node is `handlers/<name>`.
   std::string name;

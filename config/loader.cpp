@@ -135,9 +135,20 @@ const std::vector<std::string> handler_keys = {
   "kind", "name", "timeout", "concurrency", "queue", "settings", "restart",
 };
 
-const std::vector<std::string> handler_kinds = {"commands"};
+const std::vector<std::string> handler_kinds = {"commands", "forward",
+                                                 "plugin"};
 
 const std::vector<std::string> commands_keys = {"prefix"};
+
+const std::vector<std::string> forward_keys = {
+  "url",         "secret",    "request_timeout", "retries",
+  "retry_backoff", "concurrency", "max_queue",     "ca_file",
+};
+
+const std::vector<std::string> plugin_keys = {
+  "command",      "args",         "env",      "working_dir",  "hello_timeout",
+  "call_timeout", "max_timeouts", "max_line", "stop_timeout",
+};
 
 const std::vector<std::string> route_keys = {
   "match", "handler", "handlers", "final", "relay_to", "relay_format",
@@ -251,6 +262,9 @@ private:
                                         schemes);
   void read_handlers(const node_ref& x);
   void read_handler(const node_ref& x);
+  void read_forward(const node_ref& x, const handler_entry& e,
+                    forward_settings& out);
+  void read_plugin(const node_ref& x, plugin_settings& out);
   void read_routes(const node_ref& x);
   void read_route(const node_ref& x);
   void read_match(const node_ref& x, route_match& out);
@@ -1201,6 +1215,20 @@ void loader::read_handler(const node_ref& x) {
         if (auto str = r_.non_empty_string(*p)) settings.prefix = *str;
     }
     e.settings = settings;
+  } else if (e.kind == "forward") {
+    forward_settings settings;
+    if (auto v = m.get("settings"))
+      read_forward(*v, e, settings);
+    else
+      missing(x, "settings");
+    e.settings = settings;
+  } else if (e.kind == "plugin") {
+    plugin_settings settings;
+    if (auto v = m.get("settings"))
+      read_plugin(*v, settings);
+    else
+      missing(x, "settings");
+    e.settings = settings;
   }
   if (auto v = m.get("restart")) e.restart = read_restart(*v);
   e.fingerprint = fingerprint(x);
@@ -1220,6 +1248,107 @@ void loader::read_handler(const node_ref& x) {
     cfg_.handlers.push_back(std::move(e));
     handler_refs_.push_back(x);
   }
+}
+
+void loader::read_forward(const node_ref& x, const handler_entry& e,
+                          forward_settings& out) {
+  map_reader m{r_, x, forward_keys};
+  if (!m.ok()) return;
+  if (auto v = m.get("url")) {
+    if (auto str = read_url(*v, {"https://", "http://"})) out.url = *str;
+  } else {
+    missing(x, "url");
+  }
+  if (auto v = m.get("secret"))
+    if (auto s = r_.secret_value(*v)) out.signing_secret = std::move(*s);
+  if (auto v = m.get("request_timeout")) {
+    if (auto t = r_.duration_value(*v, false)) {
+      // The router gives up on the call at the handler's timeout; an
+      // attempt that may last as long leaves no room for a retry.
+      if (*t >= e.timeout)
+        r_.fail(*v, "must be below the handler's timeout ("
+                      + supervision::format_duration(e.timeout) + ")");
+      else
+        out.request_timeout = *t;
+    }
+  }
+  if (auto v = m.get("retries"))
+    if (auto n = r_.integer(*v, 0, 10)) out.retries = static_cast<size_t>(*n);
+  if (auto v = m.get("retry_backoff"))
+    if (auto t = r_.duration_value(*v, true)) out.retry_backoff = *t;
+  if (auto v = m.get("concurrency"))
+    if (auto n = r_.integer(*v, 1, 1024))
+      out.concurrency = static_cast<size_t>(*n);
+  if (auto v = m.get("max_queue"))
+    if (auto n = r_.integer(*v, 0, 100000))
+      out.max_queue = static_cast<size_t>(*n);
+  if (auto v = m.get("ca_file"))
+    if (auto str = r_.string(*v)) out.ca_file = *str;
+}
+
+void loader::read_plugin(const node_ref& x, plugin_settings& out) {
+  map_reader m{r_, x, plugin_keys};
+  if (!m.ok()) return;
+  if (auto v = m.get("command")) {
+    if (v->node.IsScalar()) {
+      // A string is split at spaces; no shell quoting.
+      if (auto str = r_.non_empty_string(*v)) {
+        std::istringstream words{*str};
+        for (std::string w; words >> w;)
+          out.command.push_back(w);
+      }
+    } else {
+      for (auto& item : r_.list(*v))
+        if (auto str = r_.string(item)) out.command.push_back(*str);
+    }
+    if (out.command.empty() || out.command.front().empty())
+      r_.fail(*v, "must name a program");
+  } else {
+    missing(x, "command");
+  }
+  if (auto v = m.get("args"))
+    for (auto& item : r_.list(*v))
+      if (auto str = r_.string(item)) out.args.push_back(*str);
+  if (auto v = m.get("env")) {
+    if (!v->is_null() && !v->node.IsMap()) {
+      r_.fail(*v, "expected a map of variable names to values");
+    } else if (!v->is_null()) {
+      for (auto kv : v->node) {
+        auto key_pos = r_.pos_of(kv.first);
+        if (!kv.first.IsScalar() || kv.first.Scalar().empty()
+            || kv.first.Scalar().find('=') != std::string::npos) {
+          r_.fail(key_pos, v->path, "invalid environment variable name");
+          continue;
+        }
+        auto& key = kv.first.Scalar();
+        auto pos = kv.second.IsNull() ? key_pos : r_.pos_of(kv.second);
+        if (pos.line == 0) pos = key_pos;
+        node_ref value{kv.second, detail::join_path(v->path, key), pos};
+        // A value taken from tetherd's environment may be a credential.
+        bool from_env = kv.second.IsScalar()
+                        && kv.second.Scalar().find("${") != std::string::npos;
+        if (from_env) {
+          if (auto s = r_.secret_value(value)) out.env[key] = s->reveal();
+        } else if (auto str = r_.string(value)) {
+          out.env[key] = *str;
+        }
+      }
+    }
+  }
+  if (auto v = m.get("working_dir"))
+    if (auto str = r_.non_empty_string(*v)) out.working_dir = *str;
+  if (auto v = m.get("hello_timeout"))
+    if (auto t = r_.duration_value(*v, false)) out.hello_timeout = *t;
+  if (auto v = m.get("call_timeout"))
+    if (auto t = r_.duration_value(*v, false)) out.call_timeout = *t;
+  if (auto v = m.get("max_timeouts"))
+    if (auto n = r_.integer(*v, 1, 1000))
+      out.max_timeouts = static_cast<size_t>(*n);
+  if (auto v = m.get("max_line"))
+    if (auto n = r_.integer(*v, 1024, 64 * 1024 * 1024))
+      out.max_line = static_cast<size_t>(*n);
+  if (auto v = m.get("stop_timeout"))
+    if (auto t = r_.duration_value(*v, false)) out.stop_timeout = *t;
 }
 
 // -- routes -------------------------------------------------------------------
