@@ -31,6 +31,7 @@ namespace tether::feishu {
 supervision::child_spec app_spec(runtime_ptr rt,
                                  const config::tether_config& cfg,
                                  const config::platform_entry& entry,
-                                 std::shared_ptr<net::http_client> http = nullptr);
+                                 std::shared_ptr<net::http_client> http
+                                 = nullptr);
 
 } // namespace tether::feishu

@@ -124,7 +124,8 @@ caf::behavior sender(self_ptr self, runtime_ptr rt, config::qq_settings cfg,
                       {"room", reply.context.room_id}, "not a QQ room");
       if (st.jobs.size() >= max_queue)
         return refuse(reply, reply_outcome::retry, "queue_full",
-                      {"msg_id", reply.reply_to}, "the QQ sender's queue is full");
+                      {"msg_id", reply.reply_to},
+                      "the QQ sender's queue is full");
       // A reply from the outbox brings its own msg_seq (its index among
       // the replies to reply_to), the same on every resend: a resend of a
       // reply that did go out is refused by QQ as a duplicate.

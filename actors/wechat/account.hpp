@@ -32,6 +32,7 @@ namespace tether::wechat {
 supervision::child_spec account_spec(runtime_ptr rt,
                                      const config::tether_config& cfg,
                                      const config::platform_entry& entry,
-                                     std::shared_ptr<net::http_client> http = nullptr);
+                                     std::shared_ptr<net::http_client> http
+                                     = nullptr);
 
 } // namespace tether::wechat

@@ -206,7 +206,8 @@ CAF_TEST(feishu confirms every outcome and sends the key as uuid) {
 CAF_TEST(wecom confirms message send results) {
   start(wecom::app_spec(rt, *cfg, entry("wecom"), http));
   answer(last_call("/cgi-bin/gettoken"), 200,
-         R"({"errcode":0,"errmsg":"ok","access_token":"w-1","expires_in":7200})");
+         R"({"errcode":0,"errmsg":"ok","access_token":"w-1",)"
+         R"("expires_in":7200})");
   reply("sender:wecom:corp", "alice", 1);
   answer(last_call("/cgi-bin/message/send"), 200,
          R"({"errcode":0,"errmsg":"ok"})");

@@ -87,7 +87,8 @@ CAF_TEST(a reply from the outbox uses its seq as msg_seq and is confirmed) {
   CAF_CHECK_EQUAL(body(0)["msg_id"].get<std::string>(), "M1");
   CAF_CHECK_EQUAL(body(0)["msg_seq"].get<int>(), 2);
   CAF_CHECK(confirmed->empty());
-  answer(0, 200, R"({"id":"ROBOT1.0_x","timestamp":"2024-01-01T00:00:00+08:00"})");
+  answer(0, 200,
+         R"({"id":"ROBOT1.0_x","timestamp":"2024-01-01T00:00:00+08:00"})");
   CAF_REQUIRE_EQUAL(confirmed->size(), 1u);
   CAF_CHECK_EQUAL(last().outbox_id, 7u);
   CAF_CHECK_EQUAL(last().outcome, "sent");
