@@ -159,6 +159,9 @@ caf::behavior interactions(self_ptr self, runtime_ptr rt,
         respond_ok(*i->second, message_response(reply.text),
                    "application/json");
         st.waiting.erase(i);
+        // The answer to Discord's own request: handed over, and nothing
+        // more will say whether it arrived.
+        confirm_reply(*rt, reply.outbox_id, reply_outcome::sent);
         return;
       }
       forget_expired(st, steady::now());
@@ -168,6 +171,8 @@ caf::behavior interactions(self_ptr self, runtime_ptr rt,
                      {{"path", path},
                       {"reply_to", reply.reply_to},
                       {"reason", "no interaction token (expired or unknown)"}});
+        confirm_reply(*rt, reply.outbox_id, reply_outcome::rejected,
+                      "no interaction token (expired or unknown)");
         return;
       }
       auto url = cfg.api_base
@@ -177,6 +182,7 @@ caf::behavior interactions(self_ptr self, runtime_ptr rt,
       auto timeout = duration_cast<milliseconds>(cfg.request_timeout);
       api_job job;
       job.what = "follow-up to " + reply.reply_to;
+      job.finished = confirm_to(rt, reply.outbox_id);
       job.make = [url, text = body.dump(), timeout] {
         net::http_request req;
         req.method = "POST";
@@ -200,13 +206,15 @@ caf::behavior interactions(self_ptr self, runtime_ptr rt,
 
 supervision::child_spec
 interactions_spec(runtime_ptr rt, const config::tether_config& cfg,
-                  const config::platform_entry& entry) {
+                  const config::platform_entry& entry,
+                  std::shared_ptr<net::http_client> http) {
   auto settings = std::get<config::discord_interactions_settings>(
     entry.settings);
   net::http_client_options opts;
   opts.tls.ca_file = settings.ca_file;
   opts.user_agent = "DiscordBot (tether, " TETHER_VERSION ")";
-  auto http = net::http_client::make(rt->io(), opts);
+  if (!http)
+    http = net::http_client::make(rt->io(), opts);
   supervision::child_spec spec;
   spec.id = entry.id();
   spec.start = [rt, entry, http, settings](supervision::child_context& ctx) {

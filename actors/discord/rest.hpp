@@ -2,7 +2,11 @@
 // Execute Webhook requests, paced by the per-bucket and global limits it
 // learns from the responses (protocols/discord/rate_limit), retried with
 // the same nonce so a retry cannot post twice, and stopped on routes that
-// keep failing. It registers as the platform's sender.
+// keep failing. It registers as the platform's sender and confirms each
+// reply that came with an outbox_id to the outbox once: sent after its last
+// part, retry after its retries, rejected when Discord refused it. A reply
+// with an idempotency key uses it as nonce, so a resend after a crash
+// returns the message posted before instead of a second one.
 
 #pragma once
 

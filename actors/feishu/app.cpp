@@ -76,6 +76,8 @@ void pace(self_ptr self, const std::string& path, const std::string& chat,
   if (why) {
     logging::log(level::warn, "feishu", "send_dropped",
                  {{"path", path}, {"what", job.what}, {"reason", why}});
+    // Only this process is short of room: worth another try later.
+    finish(job, reply_outcome::retry, why);
     return;
   }
   auto ticket = st.next_ticket++;
@@ -178,14 +180,19 @@ caf::behavior hook(self_ptr self, runtime_ptr rt,
     },
     [=](reply_atom, outbound_reply& reply) {
       auto& st = self->state;
-      auto n = ++st.reply_count[reply.reply_to];
-      if (st.reply_count.size() > 10000)
-        st.reply_count.clear();
       // Feishu accepts a uuid at most once per hour: the same reply,
-      // retried, cannot post twice.
-      auto uuid = crypto::sha256_hex(name + "\n" + reply.reply_to + "\n"
-                                     + std::to_string(n) + "\n" + reply.text)
-                    .substr(0, 32);
+      // retried, cannot post twice. The outbox's idempotency key stays the
+      // same when it resends after a crash; without one, the reply's
+      // number among the answers to its message stands in.
+      std::string uuid = reply.idempotency_key;
+      if (uuid.empty()) {
+        auto n = ++st.reply_count[reply.reply_to];
+        if (st.reply_count.size() > 10000)
+          st.reply_count.clear();
+        uuid = crypto::sha256_hex(name + "\n" + reply.reply_to + "\n"
+                                  + std::to_string(n) + "\n" + reply.text)
+                 .substr(0, 32);
+      }
       nlohmann::json content{{"text", reply.text}};
       nlohmann::json body{{"receive_id", reply.context.room_id},
                           {"msg_type", "text"},
@@ -196,6 +203,7 @@ caf::behavior hook(self_ptr self, runtime_ptr rt,
       auto timeout = duration_cast<milliseconds>(cfg.request_timeout);
       api_job job;
       job.what = "reply to " + reply.reply_to;
+      job.finished = confirm_to(rt, reply.outbox_id);
       job.make = [url, text = body.dump(), timeout,
                   cell]() -> std::optional<net::http_request> {
         auto tok = cell->get(std::chrono::steady_clock::now());
@@ -282,14 +290,16 @@ token_answer parse_token(const net::http_response& resp) {
 
 supervision::child_spec app_spec(runtime_ptr rt,
                                  const config::tether_config& cfg,
-                                 const config::platform_entry& entry) {
+                                 const config::platform_entry& entry,
+                                 std::shared_ptr<net::http_client> http) {
   using namespace supervision;
   auto settings = std::get<config::feishu_settings>(entry.settings);
   auto node = "platforms/" + entry.id();
   net::http_client_options opts;
   opts.tls.ca_file = settings.ca_file;
   opts.user_agent = "tether/" TETHER_VERSION;
-  auto http = net::http_client::make(rt->io(), opts);
+  if (!http)
+    http = net::http_client::make(rt->io(), opts);
   auto cell = std::make_shared<token_cell>();
   token_source src;
   src.component = "feishu";

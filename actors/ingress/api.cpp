@@ -143,6 +143,7 @@ void outbox::done(caf::event_based_actor* self, uint64_t id,
       ++sent_;
       logging::log(level::debug, component_, "sent",
                    {{"path", path_}, {"what", i->second.what}});
+      finish(i->second, reply_outcome::sent, {});
       jobs_.erase(i);
       return;
     case api_verdict::retry:
@@ -154,6 +155,7 @@ void outbox::done(caf::event_based_actor* self, uint64_t id,
                    {{"path", path_},
                     {"what", i->second.what},
                     {"error", verdict.error}});
+      finish(i->second, reply_outcome::rejected, verdict.error);
       jobs_.erase(i);
       return;
   }
@@ -172,6 +174,8 @@ void outbox::retry(caf::event_based_actor* self, uint64_t id,
                   {"what", job.what},
                   {"error", why},
                   {"attempts", std::to_string(job.attempts)}});
+    finish(job, reply_outcome::retry,
+           why + " (after " + std::to_string(job.attempts) + " attempts)");
     jobs_.erase(i);
     return;
   }
@@ -183,6 +187,23 @@ void outbox::retry(caf::event_based_actor* self, uint64_t id,
                 {"retry_in", std::to_string(wait.count()) + "s"}});
   self->delayed_send(caf::actor_cast<caf::actor>(self), wait,
                      api_send_atom::value, id);
+}
+
+void finish(api_job& job, reply_outcome outcome, const std::string& error) {
+  if (!job.finished)
+    return;
+  auto fn = std::move(job.finished);
+  job.finished = nullptr;
+  fn(outcome, error);
+}
+
+api_finished confirm_to(runtime_ptr rt, uint64_t outbox_id) {
+  if (outbox_id == 0)
+    return nullptr;
+  return [rt = std::move(rt), outbox_id](reply_outcome outcome,
+                                         const std::string& error) {
+    confirm_reply(*rt, outbox_id, outcome, error);
+  };
 }
 
 api_verdict judge_http(const net::http_response& resp) {

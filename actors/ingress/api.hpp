@@ -1,7 +1,8 @@
 // What the webhook platforms share on the sending side: an access token
 // kept fresh by a refresher actor (Feishu tenant_access_token, WeCom
 // gettoken, WeChat cgi-bin/token), and an outbox that sends API requests
-// with a deadline each and retries failures with backoff.
+// with a deadline each, retries failures with backoff and says once per
+// job how it ended (so a reply can be confirmed to `core/outbox`).
 
 #pragma once
 
@@ -17,6 +18,8 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
+#include "actors/outbox/confirm.hpp"
+#include "actors/runtime.hpp"
 #include "protocols/net/http_client.hpp"
 
 namespace tether::ingress {
@@ -75,6 +78,11 @@ struct api_verdict {
   std::string error;
 };
 
+/// How a job ended: `sent` (the API accepted it), `retry` (gave up after
+/// max_attempts on transient failures, or never sent: queue full) or
+/// `rejected` (the API refused it for good), with why.
+using api_finished = std::function<void(reply_outcome, const std::string&)>;
+
 /// One request to send, rebuilt at each attempt (the token may change).
 struct api_job {
   /// nullopt: not possible yet (no token); retried later.
@@ -83,7 +91,16 @@ struct api_job {
   /// For logs, e.g. `reply to om_1`.
   std::string what;
   int attempts = 0;
+  /// Called exactly once when the job ends; may be empty.
+  api_finished finished;
 };
+
+/// Calls `job.finished` (if set) and clears it, so it never runs twice.
+void finish(api_job& job, reply_outcome outcome, const std::string& error);
+
+/// A `finished` that confirms the reply with `outbox_id` to `core/outbox`
+/// (confirm_reply); empty when `outbox_id` is 0.
+api_finished confirm_to(runtime_ptr rt, uint64_t outbox_id);
 
 /// Lives in a platform actor's state; the actor forwards `api_send_atom`
 /// and `api_done_atom` to send() and done().

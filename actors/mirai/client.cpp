@@ -15,6 +15,7 @@
 
 #include "actors/metrics/names.hpp"
 #include "actors/mirai/type_ids.hpp"
+#include "actors/outbox/confirm.hpp"
 #include "config/logging.hpp"
 #include "protocols/mirai/frame.hpp"
 #include "supervision/reason.hpp"
@@ -68,6 +69,8 @@ struct command {
   std::string unsent;
   std::string room;
   std::string reply_to;
+  /// Confirmed to the outbox when the command ends; 0 = no confirmation.
+  uint64_t outbox_id = 0;
 };
 
 struct client_state {
@@ -115,6 +118,23 @@ std::string fmt(config::duration d) {
 
 milliseconds to_ms(config::duration d) {
   return std::chrono::duration_cast<milliseconds>(d);
+}
+
+/// How a failed send command ends: codes that name the target or the
+/// message are final; session trouble, internal errors and unknown codes
+/// may pass once the connection is renewed.
+reply_outcome send_failure(int code) {
+  switch (code) {
+    case state_code::no_element:
+    case state_code::no_operate_support:
+    case state_code::permission_denied:
+    case state_code::bot_muted:
+    case state_code::message_too_large:
+    case state_code::invalid_parameter:
+      return reply_outcome::rejected;
+    default:
+      return reply_outcome::retry;
+  }
 }
 
 void register_error_category() {
@@ -356,10 +376,11 @@ public:
       return;
     if (st.pending.size() >= max_outstanding_commands) {
       ++st.replies_dropped;
+      auto why = "too many commands waiting ("
+                 + std::to_string(max_outstanding_commands) + ")";
       log(level::warn, "reply_dropped",
-          {{"room", reply.context.room_id},
-           {"reason", "too many commands waiting ("
-                        + std::to_string(max_outstanding_commands) + ")"}});
+          {{"room", reply.context.room_id}, {"reason", why}});
+      confirm_reply(*rt_, reply.outbox_id, reply_outcome::retry, why);
       return;
     }
     auto sid = next_sync_id();
@@ -368,12 +389,15 @@ public:
       ++st.replies_dropped;
       log(level::warn, "reply_dropped",
           {{"room", reply.context.room_id}, {"reason", "not a mirai room"}});
+      confirm_reply(*rt_, reply.outbox_id, reply_outcome::rejected,
+                    "not a mirai room: " + reply.context.room_id);
       return;
     }
     command cmd;
     cmd.token = ++st.tokens;
     cmd.room = reply.context.room_id;
     cmd.reply_to = reply.reply_to;
+    cmd.outbox_id = reply.outbox_id;
     if (st.ph == phase::ready) {
       st.ws->send_text(std::move(*text));
     } else {
@@ -406,19 +430,27 @@ public:
       log(level::warn, "command_failed",
           {{"sync_id", sid}, {"room", cmd.room},
            {"reason", "answer without a code"}});
+      // Unknown whether it went out; the outbox decides.
+      confirm_reply(*rt_, cmd.outbox_id, reply_outcome::retry,
+                    "answer without a code");
     } else if (res->ok()) {
       ++st.replies_ok;
       log(level::debug, "sent",
           {{"sync_id", sid}, {"room", cmd.room},
            {"message_id",
             res->message_id ? std::to_string(*res->message_id) : ""}});
+      confirm_reply(*rt_, cmd.outbox_id, reply_outcome::sent);
     } else {
       ++st.replies_failed;
+      auto name = std::string{state_code_name(res->code)};
       log(level::warn, "command_failed",
           {{"sync_id", sid}, {"room", cmd.room},
            {"code", std::to_string(res->code)},
-           {"reason", std::string{state_code_name(res->code)}},
+           {"reason", name},
            {"msg", res->msg}});
+      confirm_reply(*rt_, cmd.outbox_id, send_failure(res->code),
+                    "code " + std::to_string(res->code) + " (" + name
+                      + "): " + res->msg);
     }
   }
 
@@ -436,11 +468,11 @@ public:
                   true);
     auto unsent = !i->second.unsent.empty();
     ++st.replies_timed_out;
+    auto why = unsent ? "not connected within " + within
+                      : "no answer within " + within;
     log(level::warn, "command_timeout",
-        {{"sync_id", sid},
-         {"room", i->second.room},
-         {"reason", unsent ? "not connected within " + within
-                           : "no answer within " + within}});
+        {{"sync_id", sid}, {"room", i->second.room}, {"reason", why}});
+    confirm_reply(*rt_, i->second.outbox_id, reply_outcome::retry, why);
     st.pending.erase(i);
   }
 

@@ -17,6 +17,7 @@
 #include "actors/gateway/errors.hpp"
 #include "actors/metrics/names.hpp"
 #include "actors/type_ids.hpp"
+#include "actors/outbox/confirm.hpp"
 #include "config/logging.hpp"
 #include "protocols/gateway/room.hpp"
 #include "protocols/net/ws_server.hpp"
@@ -47,7 +48,18 @@ struct pending_action {
   std::string action;
   std::string room;
   std::string reply_to;
+  /// Confirmed to the outbox when the action ends; 0 = no confirmation.
+  uint64_t outbox_id = 0;
 };
+
+/// How a failed send action ends: the HTTP-like refusals (1400 bad
+/// request, 1401/1403 auth, 1404 unknown action) and go-cqhttp's 100
+/// (bad parameters) are final; other retcodes may pass later.
+reply_outcome send_failure(int64_t retcode) {
+  if (retcode == 100 || (retcode >= 1400 && retcode < 1500 && retcode != 1429))
+    return reply_outcome::rejected;
+  return reply_outcome::retry;
+}
 
 struct client_state {
   /// [0] carries events (universal or /event); the last one carries
@@ -345,6 +357,8 @@ public:
       log(level::warn, "reply_dropped",
           {{"error", "no OneBot implementation connected"},
            {"room", reply.context.room_id}});
+      confirm_reply(*rt_, reply.outbox_id, reply_outcome::retry,
+                    "no OneBot implementation connected");
       return;
     }
     if (st.pending.size() >= max_pending_actions) {
@@ -353,6 +367,8 @@ public:
           {{"error", "too many unanswered actions"},
            {"pending", std::to_string(st.pending.size())},
            {"room", reply.context.room_id}});
+      confirm_reply(*rt_, reply.outbox_id, reply_outcome::retry,
+                    "too many unanswered actions");
       return;
     }
     auto echo = "tether:" + std::to_string(incarnation_) + ":"
@@ -362,13 +378,15 @@ public:
       ++st.replies_dropped;
       log(level::warn, "reply_dropped",
           {{"error", "not a OneBot room"}, {"room", reply.context.room_id}});
+      confirm_reply(*rt_, reply.outbox_id, reply_outcome::rejected,
+                    "not a OneBot room: " + reply.context.room_id);
       return;
     }
     auto room = gateway::split_room(reply.context.room_id);
     std::string action = room && room->scene == "group" ? "send_group_msg"
                                                         : "send_private_msg";
     st.pending.emplace(echo, pending_action{action, reply.context.room_id,
-                                            reply.reply_to});
+                                            reply.reply_to, reply.outbox_id});
     st.sessions.back()->send_text(std::move(*frame));
     self_->delayed_send(self_, settings_.action_timeout,
                         action_deadline_atom::value, echo);
@@ -399,6 +417,7 @@ public:
            {"message_id", resp->message_id
                             ? std::to_string(*resp->message_id)
                             : std::string{}}});
+      confirm_reply(*rt_, act.outbox_id, reply_outcome::sent);
       return;
     }
     ++st.actions_failed;
@@ -408,6 +427,9 @@ public:
          {"room", act.room},
          {"status", resp->status},
          {"retcode", std::to_string(resp->retcode)}});
+    confirm_reply(*rt_, act.outbox_id, send_failure(resp->retcode),
+                  act.action + " " + resp->status + ", retcode "
+                    + std::to_string(resp->retcode));
   }
 
   void on_action_deadline(const std::string& echo) {
@@ -418,12 +440,13 @@ public:
     auto act = std::move(i->second);
     st.pending.erase(i);
     ++st.actions_timed_out;
+    auto why = "no response within " + ms_text(to_ms(settings_.action_timeout));
     log(level::warn, "action_timeout",
         {{"action", act.action},
          {"echo", echo},
          {"room", act.room},
-         {"error", "no response within "
-                     + ms_text(to_ms(settings_.action_timeout))}});
+         {"error", why}});
+    confirm_reply(*rt_, act.outbox_id, reply_outcome::retry, why);
   }
 
   // -- reverse mode -------------------------------------------------------------
@@ -559,6 +582,11 @@ private:
     if (!st.pending.empty()) {
       log(level::warn, "actions_abandoned",
           {{"count", std::to_string(st.pending.size())}});
+      // The client lives on: say so now rather than after the outbox's
+      // ack timeout.
+      for (auto& [echo, act] : st.pending)
+        confirm_reply(*rt_, act.outbox_id, reply_outcome::retry,
+                      "the connection closed before an answer");
       st.pending.clear();
     }
   }

@@ -10,6 +10,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include "actors/metrics/names.hpp"
+#include "actors/outbox/confirm.hpp"
 #include "actors/qq/dialect.hpp"
 #include "actors/qq/type_ids.hpp"
 #include "config/logging.hpp"
@@ -33,6 +34,8 @@ struct job {
   std::string body;
   std::string msg_id;
   int attempts = 0;
+  /// Confirmed to the outbox when the job ends; 0 = no confirmation.
+  uint64_t outbox_id = 0;
 };
 
 struct sender_state {
@@ -58,7 +61,7 @@ caf::behavior sender(self_ptr self, runtime_ptr rt, config::qq_settings cfg,
   };
   auto api = api_base_of(cfg);
   auto* rate_limited = &metrics::rest_rate_limited().with({"qq"});
-  auto drop = [=](uint64_t id, const std::string& why) {
+  auto drop = [=](uint64_t id, reply_outcome outcome, const std::string& why) {
     auto& st = self->state;
     auto i = st.jobs.find(id);
     if (i == st.jobs.end())
@@ -66,7 +69,17 @@ caf::behavior sender(self_ptr self, runtime_ptr rt, config::qq_settings cfg,
     ++st.dropped;
     log(level::warn, "reply_dropped",
         {{"msg_id", i->second.msg_id}, {"why", why}});
+    confirm_reply(*rt, i->second.outbox_id, outcome, why);
     st.jobs.erase(i);
+  };
+  // A reply that ends before it became a job.
+  auto refuse = [=](const outbound_reply& reply, reply_outcome outcome,
+                    std::string_view event, logging::field what,
+                    const std::string& why) {
+    ++self->state.dropped;
+    log(outcome == reply_outcome::retry ? level::err : level::warn, event,
+        {std::move(what), {"why", why}});
+    confirm_reply(*rt, reply.outbox_id, outcome, why);
   };
   // Starts jobs while there is room; a job without a token waits a second.
   auto pump = [=] {
@@ -80,7 +93,7 @@ caf::behavior sender(self_ptr self, runtime_ptr rt, config::qq_settings cfg,
       auto tok = token->get(std::chrono::steady_clock::now());
       if (!tok) {
         if (++i->second.attempts > 10) {
-          drop(id, "no access token");
+          drop(id, reply_outcome::retry, "no access token");
           continue;
         }
         self->delayed_send(self, std::chrono::seconds{1},
@@ -108,33 +121,29 @@ caf::behavior sender(self_ptr self, runtime_ptr rt, config::qq_settings cfg,
     [=](reply_atom, const outbound_reply& reply) {
       auto& st = self->state;
       auto target = parse_room(reply.context.room_id);
-      if (!target) {
-        ++st.dropped;
-        log(level::warn, "reply_dropped",
-            {{"room", reply.context.room_id}, {"why", "not a QQ room"}});
-        return;
-      }
-      if (st.jobs.size() >= max_queue) {
-        ++st.dropped;
-        log(level::err, "queue_full", {{"msg_id", reply.reply_to}});
-        return;
-      }
-      auto grant = st.tracker.next(reply.reply_to, target->scene,
-                                   std::chrono::steady_clock::now());
-      if (grant.status != msg_seq_tracker::status::ok) {
-        ++st.dropped;
-        log(level::warn, "reply_dropped",
-            {{"msg_id", reply.reply_to},
-             {"why", std::string{to_string(grant.status)}}});
-        return;
-      }
+      if (!target)
+        return refuse(reply, reply_outcome::rejected, "reply_dropped",
+                      {"room", reply.context.room_id}, "not a QQ room");
+      if (st.jobs.size() >= max_queue)
+        return refuse(reply, reply_outcome::retry, "queue_full",
+                      {"msg_id", reply.reply_to},
+                      "the QQ sender's queue is full");
+      // A reply from the outbox brings its own msg_seq (its index among
+      // the replies to reply_to), the same on every resend: a resend of a
+      // reply that did go out is refused by QQ as a duplicate.
+      auto now = std::chrono::steady_clock::now();
+      auto grant = reply.outbox_id != 0
+                     ? st.tracker.use(reply.reply_to, target->scene, reply.seq,
+                                      now)
+                     : st.tracker.next(reply.reply_to, target->scene, now);
+      if (grant.status != msg_seq_tracker::status::ok)
+        return refuse(reply, reply_outcome::rejected, "reply_dropped",
+                      {"msg_id", reply.reply_to},
+                      std::string{to_string(grant.status)});
       auto req = make_request(reply, cfg.sandbox, grant.seq);
-      if (!req) {
-        ++st.dropped;
-        log(level::warn, "reply_dropped",
-            {{"room", reply.context.room_id}, {"why", "no endpoint"}});
-        return;
-      }
+      if (!req)
+        return refuse(reply, reply_outcome::rejected, "reply_dropped",
+                      {"room", reply.context.room_id}, "no endpoint");
       // make_request knows the production and sandbox hosts; a configured
       // api_base (a proxy, a test server) replaces them.
       auto base = std::string{api_base(cfg.sandbox)};
@@ -142,7 +151,8 @@ caf::behavior sender(self_ptr self, runtime_ptr rt, config::qq_settings cfg,
                    ? api + req->url.substr(base.size())
                    : req->url;
       auto id = st.next_id++;
-      st.jobs.emplace(id, job{url, std::move(req->body), reply.reply_to, 0});
+      st.jobs.emplace(id, job{url, std::move(req->body), reply.reply_to, 0,
+                              reply.outbox_id});
       st.waiting.push_back(id);
       pump();
     },
@@ -160,6 +170,17 @@ caf::behavior sender(self_ptr self, runtime_ptr rt, config::qq_settings cfg,
       if (resp.status >= 200 && resp.status < 300) {
         ++st.sent;
         log(level::debug, "sent", {{"msg_id", j.msg_id}});
+        confirm_reply(*rt, j.outbox_id, reply_outcome::sent);
+        st.jobs.erase(i);
+        return pump();
+      }
+      auto err = parse_api_error(resp.body);
+      if (err && err->code == duplicate_msg_seq_code) {
+        // This (msg_id, msg_seq) went out before: a retry or a resend
+        // after a crash whose first send did arrive.
+        ++st.sent;
+        log(level::info, "sent_before", {{"msg_id", j.msg_id}});
+        confirm_reply(*rt, j.outbox_id, reply_outcome::sent);
         st.jobs.erase(i);
         return pump();
       }
@@ -182,13 +203,18 @@ caf::behavior sender(self_ptr self, runtime_ptr rt, config::qq_settings cfg,
         return pump();
       }
       std::string why;
-      if (auto err = parse_api_error(resp.body))
+      if (err)
         why = "API error " + std::to_string(err->code) + ": " + err->message;
       else if (!resp.error.empty())
         why = resp.error;
       else
         why = "HTTP " + std::to_string(resp.status);
-      drop(id, why);
+      // Transient failures past their retries (a 401 too: the token is
+      // refreshed apart) may pass later; any other refusal will not.
+      bool transient = resp.status == 0 || resp.status == 429
+                       || resp.status == 401 || resp.status >= 500;
+      drop(id, transient ? reply_outcome::retry : reply_outcome::rejected,
+           why);
       pump();
     },
   };

@@ -3,7 +3,9 @@
 // no (msg_id, msg_seq) pair is ever sent for two different messages; a
 // retry resends the same pair, so the platform rejects a duplicate instead
 // of posting it twice. Replies past the scene's window are dropped with a
-// logged reason; API errors are logged with their code.
+// logged reason; API errors are logged with their code. A reply from the
+// outbox brings its msg_seq (`seq`), the same on every resend, and is
+// confirmed to the outbox once; QQ's "duplicate msg_seq" counts as sent.
 
 #pragma once
 

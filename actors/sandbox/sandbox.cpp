@@ -6,6 +6,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "actors/outbox/confirm.hpp"
 #include "actors/type_ids.hpp"
 #include "config/logging.hpp"
 #include "protocols/stdio/stdio_session.hpp"
@@ -69,8 +70,18 @@ caf::behavior sandbox(caf::stateful_actor<sandbox_state>* self,
                    {{"path", path}, {"error", what}});
     },
     [=](reply_atom, outbound_reply& reply) {
-      ++self->state.replies_out;
-      self->state.session->write_line(settings.reply_prefix + reply.text);
+      auto& st = self->state;
+      if (st.output_failed) {
+        // The terminal is gone for good: no later try would print it.
+        confirm_reply(*rt, reply.outbox_id, reply_outcome::rejected,
+                      "the sandbox output failed");
+        return;
+      }
+      ++st.replies_out;
+      st.session->write_line(settings.reply_prefix + reply.text);
+      // The session has no per-line completion: a queued line counts as
+      // sent (the write is local and bounded by its own timeout).
+      confirm_reply(*rt, reply.outbox_id, reply_outcome::sent);
     },
   };
 }

@@ -15,14 +15,24 @@
 
 #pragma once
 
+#include <memory>
+
 #include "actors/runtime.hpp"
 #include "config/config.hpp"
 #include "supervision/child_spec.hpp"
 
+namespace tether::net {
+class http_client;
+} // namespace tether::net
+
 namespace tether::wechat {
 
+/// `http` replaces the API client the platform makes for itself (tests
+/// answer its requests).
 supervision::child_spec account_spec(runtime_ptr rt,
                                      const config::tether_config& cfg,
-                                     const config::platform_entry& entry);
+                                     const config::platform_entry& entry,
+                                     std::shared_ptr<net::http_client> http
+                                     = nullptr);
 
 } // namespace tether::wechat

@@ -90,6 +90,8 @@ void pace(self_ptr self, const std::string& path, const std::string& member,
   if (why) {
     logging::log(level::warn, "wecom", "send_dropped",
                  {{"path", path}, {"what", job.what}, {"reason", why}});
+    // Only this process is short of room: worth another try later.
+    finish(job, reply_outcome::retry, why);
     return;
   }
   auto ticket = st.next_ticket++;
@@ -250,11 +252,15 @@ caf::behavior hook(self_ptr self, runtime_ptr rt,
           } else {
             respond_ok(*w.call, std::move(*sealed), "application/xml");
             st.waiting.erase(i);
+            // The answer to the platform's own request: handed over, and
+            // nothing more will say whether it arrived.
+            confirm_reply(*rt, reply.outbox_id, reply_outcome::sent);
             return;
           }
         } else {
           respond_ok(*w.call, std::move(xml_text), "application/xml");
           st.waiting.erase(i);
+          confirm_reply(*rt, reply.outbox_id, reply_outcome::sent);
           return;
         }
       }
@@ -267,6 +273,7 @@ caf::behavior hook(self_ptr self, runtime_ptr rt,
       auto timeout = duration_cast<milliseconds>(cfg.request_timeout);
       api_job job;
       job.what = "message/send reply to " + reply.reply_to;
+      job.finished = confirm_to(rt, reply.outbox_id);
       job.make = [url, body, timeout, cell]() -> std::optional<net::http_request> {
         auto tok = cell->get(std::chrono::steady_clock::now());
         if (!tok)
@@ -350,14 +357,16 @@ token_answer parse_token(const net::http_response& resp) {
 
 supervision::child_spec app_spec(runtime_ptr rt,
                                      const config::tether_config& cfg,
-                                     const config::platform_entry& entry) {
+                                     const config::platform_entry& entry,
+                                     std::shared_ptr<net::http_client> http) {
   using namespace supervision;
   auto settings = std::get<config::wecom_settings>(entry.settings);
   auto node = "platforms/" + entry.id();
   net::http_client_options opts;
   opts.tls.ca_file = settings.ca_file;
   opts.user_agent = "tether/" TETHER_VERSION;
-  auto http = net::http_client::make(rt->io(), opts);
+  if (!http)
+    http = net::http_client::make(rt->io(), opts);
   auto cell = std::make_shared<token_cell>();
   token_source src;
   src.component = "wecom";

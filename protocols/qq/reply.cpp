@@ -1,5 +1,7 @@
 #include "protocols/qq/reply.hpp"
 
+#include <algorithm>
+
 #include "protocols/gateway/json_fields.hpp"
 
 namespace tether::qq {
@@ -93,6 +95,19 @@ msg_seq_tracker::grant msg_seq_tracker::next(const std::string& msg_id, scene s,
   auto limit = passive_reply_limit(e->where);
   if (limit > 0 && e->used >= limit) return {status::limit_reached, 0};
   return {status::ok, ++e->used};
+}
+
+msg_seq_tracker::grant msg_seq_tracker::use(const std::string& msg_id, scene s,
+                                            uint32_t seq, time_point now) {
+  if (seq == 0) return next(msg_id, s, now);
+  auto i = entries_.find(msg_id);
+  entry* e = i != entries_.end() ? &i->second : &insert(msg_id, s, now);
+  if (now >= e->expires) return {status::window_expired, 0};
+  auto limit = passive_reply_limit(e->where);
+  if (limit > 0 && seq > limit)
+    return {status::limit_reached, 0};
+  e->used = std::max(e->used, seq);
+  return {status::ok, seq};
 }
 
 void msg_seq_tracker::expire(time_point now) {

@@ -90,6 +90,12 @@ public:
   /// The msg_seq for the next reply to `msg_id` at `now`.
   grant next(const std::string& msg_id, scene s, time_point now);
 
+  /// Checks a msg_seq chosen by the caller (the reply's index from the
+  /// outbox, the same on every resend) against the window and the limit,
+  /// and notes it as used so that next() hands out higher numbers. A
+  /// `seq` of 0 is next().
+  grant use(const std::string& msg_id, scene s, uint32_t seq, time_point now);
+
   /// Drops entries whose window ended at or before `now`.
   void expire(time_point now);
 
@@ -135,6 +141,10 @@ struct send_request {
 /// `msg_seq`; nullopt when the room is not a QQ room.
 std::optional<send_request> make_request(const outbound_reply& reply,
                                          bool sandbox, uint32_t msg_seq);
+
+/// The code QQ answers a reused (msg_id, msg_seq) pair with ("消息被去重，
+/// 请检查请求msgseq"): the first send of that pair got through.
+constexpr int64_t duplicate_msg_seq_code = 40054005;
 
 struct api_error {
   int64_t code = 0;

@@ -13,6 +13,7 @@
 #include "config/logging.hpp"
 #include "protocols/mirai/frame.hpp"
 #include "protocols/net/ws_session.hpp"
+#include "support/outbox_recorder.hpp"
 #include "support/recording_ws_session.hpp"
 
 using namespace tether;
@@ -62,6 +63,9 @@ struct fixture : tether::test::supervision_fixture {
   caf::actor router;
   std::shared_ptr<std::vector<std::string>> lines
     = std::make_shared<std::vector<std::string>>();
+  tether::test::confirmation_log confirmed
+    = std::make_shared<std::vector<tether::test::recorded_confirmation>>();
+  caf::actor outbox;
 
   fixture() {
     auto loaded = config::load_string(config_text, "mirai.yaml");
@@ -75,6 +79,7 @@ struct fixture : tether::test::supervision_fixture {
       [captured](const std::string& line) { captured->push_back(line); });
     router = sys.spawn(fake_router, caf::actor_cast<caf::actor>(self));
     rt->directory().put("core/router", router);
+    outbox = tether::test::register_outbox_recorder(sys, *rt, confirmed);
     auto spec = mirai::client_spec(
       rt, *cfg, cfg->platforms[0],
       [this](caf::actor_addr owner, const net::ws_options& opts) {
@@ -89,6 +94,7 @@ struct fixture : tether::test::supervision_fixture {
   ~fixture() {
     logging::set_capture(nullptr);
     caf::anon_send_exit(router, caf::exit_reason::kill);
+    caf::anon_send_exit(outbox, caf::exit_reason::kill);
   }
 
   caf::actor client() {
@@ -124,8 +130,9 @@ struct fixture : tether::test::supervision_fixture {
   }
 
   void reply(const std::string& room, const std::string& text,
-             const std::string& guild = {}) {
+             const std::string& guild = {}, uint64_t outbox_id = 0) {
     outbound_reply r;
+    r.outbox_id = outbox_id;
     r.platform = "mirai";
     r.bot = "main";
     r.context.room_id = room;
@@ -361,6 +368,41 @@ CAF_TEST(outstanding commands are bounded) {
   answer(commands()[0]["syncId"].get<std::string>());
   reply("group:1", "fits again");
   CAF_CHECK_EQUAL(commands().size(), mirai::max_outstanding_commands + 1);
+}
+
+CAF_TEST(each reply from the outbox is confirmed by how its command ended) {
+  ready();
+  reply("group:1", "ok", {}, 1);
+  reply("group:1", "muted", {}, 2);
+  reply("group:1", "session gone", {}, 3);
+  reply("group:1", "no answer", {}, 4);
+  reply("console", "not mirai", {}, 5);
+  auto xs = commands();
+  CAF_REQUIRE_EQUAL(xs.size(), 4u);
+  CAF_REQUIRE_EQUAL(confirmed->size(), 1u);
+  CAF_CHECK_EQUAL(confirmed->at(0).outbox_id, 5u);
+  CAF_CHECK_EQUAL(confirmed->at(0).outcome, "rejected");
+  answer(xs[0]["syncId"].get<std::string>(), 0);
+  answer(xs[1]["syncId"].get<std::string>(), 20);
+  answer(xs[2]["syncId"].get<std::string>(), 3);
+  CAF_REQUIRE_EQUAL(confirmed->size(), 4u);
+  CAF_CHECK_EQUAL(confirmed->at(1).outbox_id, 1u);
+  CAF_CHECK_EQUAL(confirmed->at(1).outcome, "sent");
+  CAF_CHECK_EQUAL(confirmed->at(2).outbox_id, 2u);
+  CAF_CHECK_EQUAL(confirmed->at(2).outcome, "rejected");
+  CAF_CHECK_NOT_EQUAL(confirmed->at(2).error.find("bot muted"),
+                      std::string::npos);
+  CAF_CHECK_EQUAL(confirmed->at(3).outbox_id, 3u);
+  CAF_CHECK_EQUAL(confirmed->at(3).outcome, "retry");
+  advance_answering(5s);
+  CAF_REQUIRE_EQUAL(confirmed->size(), 5u);
+  CAF_CHECK_EQUAL(confirmed->at(4).outbox_id, 4u);
+  CAF_CHECK_EQUAL(confirmed->at(4).outcome, "retry");
+  CAF_CHECK_EQUAL(confirmed->at(4).error, "no answer within 5s");
+  // A reply without an outbox row is never confirmed.
+  reply("group:1", "plain");
+  answer(commands().back()["syncId"].get<std::string>(), 0);
+  CAF_CHECK_EQUAL(confirmed->size(), 5u);
 }
 
 CAF_TEST(an unanswered idle probe ends the connection) {

@@ -15,6 +15,7 @@
 #include "config/logging.hpp"
 #include "protocols/net/ws_server.hpp"
 #include "protocols/net/ws_session.hpp"
+#include "support/outbox_recorder.hpp"
 #include "support/recording_ws_session.hpp"
 
 using namespace tether;
@@ -72,6 +73,9 @@ struct fixture : tether::test::supervision_fixture {
   std::vector<std::shared_ptr<recording_session>> sessions;
   std::vector<caf::actor_addr> owners;
   caf::actor router;
+  caf::actor outbox;
+  tether::test::confirmation_log confirmed
+    = std::make_shared<std::vector<tether::test::recorded_confirmation>>();
   std::shared_ptr<std::mutex> lines_mtx = std::make_shared<std::mutex>();
   std::shared_ptr<std::vector<std::string>> lines
     = std::make_shared<std::vector<std::string>>();
@@ -89,6 +93,8 @@ struct fixture : tether::test::supervision_fixture {
     logging::set_capture(nullptr);
     if (router)
       caf::anon_send_exit(router, caf::exit_reason::kill);
+    if (outbox)
+      caf::anon_send_exit(outbox, caf::exit_reason::kill);
   }
 
   void start(const std::string& extra_settings = "") {
@@ -101,6 +107,7 @@ struct fixture : tether::test::supervision_fixture {
     rt = std::make_shared<runtime>(sys, io, cfg);
     router = sys.spawn(fake_router, caf::actor_cast<caf::actor>(self));
     rt->directory().put("core/router", router);
+    outbox = tether::test::register_outbox_recorder(sys, *rt, confirmed);
     auto spec = onebot::client_spec(
       rt, *cfg, cfg->platforms[0],
       [this](caf::actor_addr owner, const net::ws_options& opts) {
@@ -145,8 +152,9 @@ struct fixture : tether::test::supervision_fixture {
   }
 
   void reply(const std::string& room, const std::string& text,
-             const std::string& reply_to = "") {
+             const std::string& reply_to = "", uint64_t outbox_id = 0) {
     outbound_reply r;
+    r.outbox_id = outbox_id;
     r.platform = "onebot";
     r.bot = "main";
     r.context.room_id = room;
@@ -367,6 +375,43 @@ CAF_TEST(an unanswered action fails at its deadline and the connection stays) {
   CAF_CHECK_EQUAL(state().state, node_state::running);
 }
 
+CAF_TEST(each reply from the outbox is confirmed by how its action ended) {
+  start();
+  open();
+  reply("group:30003", "ok", "", 1);
+  reply("group:30003", "bad params", "", 2);
+  reply("group:30003", "busy", "", 3);
+  reply("group:30003", "no answer", "", 4);
+  reply("console", "not onebot", "", 5);
+  auto xs = actions();
+  CAF_REQUIRE_EQUAL(xs.size(), 4u);
+  CAF_REQUIRE_EQUAL(confirmed->size(), 1u);
+  CAF_CHECK_EQUAL(confirmed->at(0).outbox_id, 5u);
+  CAF_CHECK_EQUAL(confirmed->at(0).outcome, "rejected");
+  server(R"({"status":"ok","retcode":0,"data":{"message_id":5},"echo":)"
+         + xs[0]["echo"].dump() + "}");
+  server(R"({"status":"failed","retcode":100,"data":null,"echo":)"
+         + xs[1]["echo"].dump() + "}");
+  server(R"({"status":"failed","retcode":201,"data":null,"echo":)"
+         + xs[2]["echo"].dump() + "}");
+  CAF_REQUIRE_EQUAL(confirmed->size(), 4u);
+  CAF_CHECK_EQUAL(confirmed->at(1).outbox_id, 1u);
+  CAF_CHECK_EQUAL(confirmed->at(1).outcome, "sent");
+  CAF_CHECK_EQUAL(confirmed->at(2).outbox_id, 2u);
+  CAF_CHECK_EQUAL(confirmed->at(2).outcome, "rejected");
+  CAF_CHECK_EQUAL(confirmed->at(3).outbox_id, 3u);
+  CAF_CHECK_EQUAL(confirmed->at(3).outcome, "retry");
+  advance(3s);
+  CAF_REQUIRE_EQUAL(confirmed->size(), 5u);
+  CAF_CHECK_EQUAL(confirmed->at(4).outbox_id, 4u);
+  CAF_CHECK_EQUAL(confirmed->at(4).outcome, "retry");
+  // A reply without an outbox row is never confirmed.
+  reply("group:30003", "plain");
+  server(R"({"status":"ok","retcode":0,"data":{"message_id":6},"echo":)"
+         + actions().back()["echo"].dump() + "}");
+  CAF_CHECK_EQUAL(confirmed->size(), 5u);
+}
+
 CAF_TEST(outstanding actions are bounded) {
   start();
   open();
@@ -522,9 +567,12 @@ CAF_TEST(reverse mode drives the newest universal connection) {
   CAF_CHECK_EQUAL(up.value(), up0); // listening is not connected
   auto client = rt->directory().get("sender:onebot:main");
   CAF_REQUIRE(client);
-  // No implementation yet: a reply fails at once.
-  reply("private:20002", "early");
+  // No implementation yet: a reply fails at once, worth a later try.
+  reply("private:20002", "early", "", 41);
   CAF_CHECK_EQUAL(count_lines("no OneBot implementation connected"), 1u);
+  CAF_REQUIRE_EQUAL(confirmed->size(), 1u);
+  CAF_CHECK_EQUAL(confirmed->at(0).outbox_id, 41u);
+  CAF_CHECK_EQUAL(confirmed->at(0).outcome, "retry");
   auto first = accept_reverse(client, "10001");
   sched.run();
   CAF_CHECK(first.session->started);
@@ -535,7 +583,7 @@ CAF_TEST(reverse mode drives the newest universal connection) {
   auto msg = routed();
   CAF_REQUIRE(msg);
   CAF_CHECK_EQUAL(msg->context.room_id, "private:20002");
-  reply("private:20002", "pong");
+  reply("private:20002", "pong", "", 42);
   CAF_REQUIRE_EQUAL(first.session->sent.size(), 1u);
   CAF_CHECK(first.session->sent[0].find("send_private_msg")
             != std::string::npos);
@@ -546,6 +594,10 @@ CAF_TEST(reverse mode drives the newest universal connection) {
   CAF_CHECK(second.session->started);
   CAF_CHECK_EQUAL(count_lines("connection_replaced"), 1u);
   CAF_CHECK_EQUAL(up.value(), up0 + 1);
+  // The unanswered action died with its connection: tried again later.
+  CAF_REQUIRE_EQUAL(confirmed->size(), 2u);
+  CAF_CHECK_EQUAL(confirmed->at(1).outbox_id, 42u);
+  CAF_CHECK_EQUAL(confirmed->at(1).outcome, "retry");
   // The replaced one ends: nothing changes.
   first.finished->store(true);
   caf::anon_send(client, net::ws_closed_atom::value, net::ws_close_info{});

@@ -130,6 +130,25 @@ CAF_TEST(a duplicated push keeps the numbers already handed out) {
                   "window_expired");
 }
 
+CAF_TEST(a msg_seq chosen by the caller is checked and noted) {
+  tracker t;
+  auto now = tracker::time_point{} + 1h;
+  // The same seq again (a resend) is allowed: QQ itself refuses the pair.
+  CAF_CHECK_EQUAL(t.use("g", scene::group, 2, now).seq, 2u);
+  CAF_CHECK_EQUAL(t.use("g", scene::group, 2, now).seq, 2u);
+  CAF_CHECK_EQUAL(t.next("g", scene::group, now).seq, 3u);
+  CAF_CHECK_EQUAL(t.use("g", scene::group, 1, now).seq, 1u);
+  CAF_CHECK_EQUAL(t.next("g", scene::group, now).seq, 4u);
+  CAF_CHECK_EQUAL(t.use("g", scene::group, 5, now).seq, 5u);
+  CAF_CHECK_EQUAL(status_of(t.use("g", scene::group, 6, now)),
+                  "limit_reached");
+  CAF_CHECK_EQUAL(status_of(t.use("g", scene::group, 1, now + 5min)),
+                  "window_expired");
+  // Guild scenes have no limit; 0 means "the next one".
+  CAF_CHECK_EQUAL(t.use("ch", scene::guild_channel, 40, now).seq, 40u);
+  CAF_CHECK_EQUAL(t.use("ch", scene::guild_channel, 0, now).seq, 41u);
+}
+
 CAF_TEST(expired entries are dropped) {
   tracker t;
   auto now = tracker::time_point{};
