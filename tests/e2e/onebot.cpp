@@ -70,7 +70,9 @@ struct fixture {
   std::string config(const std::string& extra_settings) {
     auto path = dir + "/tether.yaml";
     std::ofstream out{path};
-    out << "daemon:\n"
+    // No admin console: suites run in parallel and would share its port.
+    out << "admin:\n  enabled: false\n"
+           "daemon:\n"
            "  log_level: info\n"
            "  shutdown_timeout: 5s\n"
            "  data_dir: "
