@@ -10,6 +10,7 @@
 #include "actors/wecom/app.hpp"
 #include "actors/qq/bot.hpp"
 #include "actors/handlers/commands.hpp"
+#include "actors/handlers/llm.hpp"
 #include "actors/mirai/client.hpp"
 #include "actors/onebot/client.hpp"
 #include "actors/router/router.hpp"
@@ -76,6 +77,8 @@ child_spec handler_spec(runtime_ptr rt, const config::tether_config& cfg,
   child_spec spec;
   if (std::holds_alternative<config::commands_settings>(entry.settings))
     spec = commands_spec(rt, entry);
+  else if (std::holds_alternative<config::llm_settings>(entry.settings))
+    spec = llm_spec(rt, entry);
   spec.policy = cfg.policy_for("handlers/" + entry.name);
   return spec;
 }

@@ -18,6 +18,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "config/config.hpp"
+#include "config/llm_reader.hpp"
 #include "config/message.hpp"
 #include "config/policy_block.hpp"
 #include "config/reader.hpp"
@@ -125,7 +126,7 @@ const std::vector<std::string> handler_keys = {
   "kind", "name", "timeout", "settings", "restart",
 };
 
-const std::vector<std::string> handler_kinds = {"commands"};
+const std::vector<std::string> handler_kinds = {"commands", "llm"};
 
 const std::vector<std::string> commands_keys = {"prefix"};
 
@@ -1116,6 +1117,8 @@ void loader::read_handler(const node_ref& x) {
   } else {
     e.name = e.kind;
   }
+  // An llm call may retry and wait for a slow model.
+  if (e.kind == "llm") e.timeout = std::chrono::seconds{60};
   if (auto v = m.get("timeout"))
     if (auto t = r_.duration_value(*v, false)) e.timeout = *t;
   if (e.kind == "commands") {
@@ -1126,6 +1129,14 @@ void loader::read_handler(const node_ref& x) {
         if (auto str = r_.non_empty_string(*p)) settings.prefix = *str;
     }
     e.settings = settings;
+  }
+  if (e.kind == "llm") {
+    llm_settings settings;
+    if (auto v = m.get("settings"))
+      detail::read_llm(r_, *v, e.timeout, settings);
+    else
+      missing(x, "settings");
+    e.settings = std::move(settings);
   }
   if (auto v = m.get("restart")) e.restart = read_restart(*v);
   e.fingerprint = fingerprint(x);
