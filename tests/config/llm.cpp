@@ -197,8 +197,7 @@ CAF_TEST(base_url must be https except on loopback) {
 CAF_TEST(the default request timeout does not clash with a short timeout) {
   auto r = load("handlers:\n  - kind: llm\n    timeout: 5s\n"
                 "    settings: {model: m, base_url: \"https://x/v1\"}\n");
-  if (!r)
-    CAF_FAIL(errors_of(r));
+  if (!r) CAF_FAIL(errors_of(r));
   auto& s = std::get<llm_settings>(r.config->handlers.at(0).settings);
   CAF_CHECK_EQUAL(ns(s.request_timeout), ns(30s));
 }
