@@ -13,6 +13,7 @@
 #include "actors/handlers/commands.hpp"
 #include "actors/handlers/forward.hpp"
 #include "actors/handlers/plugin.hpp"
+#include "actors/handlers/llm.hpp"
 #include "actors/mirai/client.hpp"
 #include "actors/onebot/client.hpp"
 #include "actors/outbox/outbox.hpp"
@@ -91,6 +92,8 @@ child_spec handler_spec(runtime_ptr rt, const config::tether_config& cfg,
     spec = forward_spec(rt, entry);
   else if (std::holds_alternative<config::plugin_settings>(entry.settings))
     spec = plugin_spec(rt, entry);
+  else if (std::holds_alternative<config::llm_settings>(entry.settings))
+    spec = llm_spec(rt, entry);
   spec.policy = cfg.policy_for("handlers/" + entry.name);
   return spec;
 }

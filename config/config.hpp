@@ -419,17 +419,52 @@ struct plugin_settings {
   duration stop_timeout = std::chrono::seconds{2};
 };
 
-using handler_settings = std::variant<commands_settings, forward_settings,
-                                      plugin_settings>;
+/// An OpenAI-compatible chat-completions API (docs/llm.md).
+struct llm_settings {
+  /// E.g. `https://api.openai.com/v1`, without trailing slashes; `http://`
+  /// only for loopback hosts. Requests go to `<base_url>/chat/completions`.
+  std::string base_url;
+  std::string model;
+  /// Sent as `Authorization: Bearer`; empty for local servers.
+  secret api_key;
+  std::string system_prompt;
+  std::optional<double> temperature;
+  std::optional<int64_t> max_tokens;
+  /// Earlier exchanges sent along, per conversation: at most this many
+  /// turns (a user message and its answer) and this many characters.
+  size_t history_turns = 10;
+  size_t history_chars = 8000;
+  /// One HTTP attempt, connect included.
+  duration request_timeout = std::chrono::seconds{30};
+  /// Further attempts after a 429, a 5xx or a transport failure.
+  int retries = 2;
+  /// Wait before the first retry; doubles for each further one. A 429's
+  /// Retry-After wins.
+  duration retry_backoff = std::chrono::seconds{1};
+  /// Calls in flight at once; further messages queue in the handler.
+  size_t concurrency = 4;
+  /// Messages waiting beyond this many get `busy_reply`.
+  size_t queue_limit = 100;
+  /// Sent when a call fails (details go to the log); empty: no reply.
+  std::string error_reply = "Sorry, I could not answer that right now.";
+  std::string busy_reply = "I am busy right now, please try again shortly.";
+  /// `mention` (false): only messages that mention the bot (DMs and the
+  /// sandbox always do); `all` (true): every routed message.
+  bool trigger_all = false;
+  std::string ca_file;
+};
+
+using handler_settings = std::variant<commands_settings, llm_settings,
+                                      forward_settings, plugin_settings>;
 
 struct handler_entry {
-  /// `commands`, `forward`, `plugin` (later `llm`).
+  /// `commands`, `llm`, `forward`, `plugin`.
   std::string kind;
   /// Unique; defaults to the kind. The node is `handlers/<name>`.
   std::string name;
   handler_settings settings;
   policy_patch restart;
-  /// Deadline of one call into the handler.
+  /// Deadline of one call into the handler (10 s; 60 s for `llm`).
   duration timeout = std::chrono::seconds{10};
   /// Calls in flight at once; more wait in the handler's queue.
   size_t concurrency = 16;

@@ -19,6 +19,7 @@
 
 #include "config/config.hpp"
 #include "config/listen.hpp"
+#include "config/llm_reader.hpp"
 #include "config/message.hpp"
 #include "config/policy_block.hpp"
 #include "config/reader.hpp"
@@ -135,8 +136,8 @@ const std::vector<std::string> handler_keys = {
   "kind", "name", "timeout", "concurrency", "queue", "settings", "restart",
 };
 
-const std::vector<std::string> handler_kinds = {"commands", "forward",
-                                                 "plugin"};
+const std::vector<std::string> handler_kinds = {"commands", "llm",
+                                                 "forward", "plugin"};
 
 const std::vector<std::string> commands_keys = {"prefix"};
 
@@ -1201,6 +1202,8 @@ void loader::read_handler(const node_ref& x) {
   } else {
     e.name = e.kind;
   }
+  // An llm call may retry and wait for a slow model.
+  if (e.kind == "llm") e.timeout = std::chrono::seconds{60};
   if (auto v = m.get("timeout"))
     if (auto t = r_.duration_value(*v, false)) e.timeout = *t;
   if (auto v = m.get("concurrency"))
@@ -1229,6 +1232,14 @@ void loader::read_handler(const node_ref& x) {
     else
       missing(x, "settings");
     e.settings = settings;
+  }
+  if (e.kind == "llm") {
+    llm_settings settings;
+    if (auto v = m.get("settings"))
+      detail::read_llm(r_, *v, e.timeout, settings);
+    else
+      missing(x, "settings");
+    e.settings = std::move(settings);
   }
   if (auto v = m.get("restart")) e.restart = read_restart(*v);
   e.fingerprint = fingerprint(x);

@@ -6,7 +6,9 @@ using namespace std::chrono_literals;
 
 http_conn::http_conn(tcp::socket&& socket,
                      std::shared_ptr<const http_settings> cfg)
-  : cfg_(std::move(cfg)), stream_(std::move(socket)) {
+  : cfg_(std::move(cfg)),
+    stream_(std::move(socket)),
+    delay_timer_(stream_.get_executor()) {
   // nop
 }
 
@@ -59,6 +61,18 @@ void http_conn::on_read(beast::error_code ec, size_t) {
   res_->body() = std::move(r.body);
   res_->keep_alive(keep_alive);
   res_->prepare_payload();
+  if (r.delay.count() > 0) {
+    delay_timer_.expires_after(r.delay);
+    delay_timer_.async_wait(
+      [self = shared_from_this(), keep_alive](beast::error_code ec) {
+        if (!ec) self->do_write(keep_alive);
+      });
+    return;
+  }
+  do_write(keep_alive);
+}
+
+void http_conn::do_write(bool keep_alive) {
   http::async_write(stream_, *res_,
                     beast::bind_front_handler(&http_conn::on_write,
                                               shared_from_this(), keep_alive));

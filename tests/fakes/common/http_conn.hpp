@@ -3,6 +3,7 @@
 
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -29,6 +30,8 @@ struct http_reply {
   bool upgrade = false;
   /// Never answer; keep the connection until the client gives up.
   bool hang = false;
+  /// Answer this much later (a slow server).
+  std::chrono::milliseconds delay{0};
   http::status status = http::status::ok;
   /// Content-Type (empty: none).
   std::string content_type;
@@ -57,6 +60,7 @@ public:
 private:
   void do_read();
   void on_read(beast::error_code ec, size_t n);
+  void do_write(bool keep_alive);
   void on_write(bool keep_alive, beast::error_code ec, size_t n);
   void on_hang(beast::error_code ec, size_t n);
 
@@ -65,6 +69,7 @@ private:
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<http::response<http::string_body>> res_;
+  asio::steady_timer delay_timer_;
   char sink_[64];
 };
 
