@@ -1,7 +1,9 @@
 #include "config/llm_reader.hpp"
 
 #include <cctype>
+#include <cstdlib>
 
+#include "config/logging.hpp"
 #include "config/message.hpp"
 
 namespace tether::config::detail {
@@ -11,7 +13,7 @@ const std::vector<std::string> llm_keys = {
   "temperature",     "max_tokens",  "history_turns", "history_chars",
   "request_timeout", "retries",     "retry_backoff", "concurrency",
   "queue_limit",     "error_reply", "busy_reply",    "trigger",
-  "ca_file",
+  "ca_file",         "api_key_env",
 };
 
 namespace {
@@ -70,11 +72,16 @@ void read_llm(reader& r, const node_ref& x, duration handler_timeout,
               llm_settings& out) {
   map_reader m{r, x, llm_keys};
   if (!m.ok()) return;
+  // Both empty: an llm not set up yet (the shipped config); it answers
+  // with a hint instead of calling anything. One without the other is a
+  // mistake.
   if (auto v = m.get("base_url")) {
-    if (auto str = r.non_empty_string(*v)) {
+    if (auto str = r.string(*v)) {
       while (!str->empty() && str->back() == '/')
         str->pop_back();
-      if (auto err = check_llm_base_url(*str); !err.empty())
+      if (str->empty())
+        out.base_url.clear();
+      else if (auto err = check_llm_base_url(*str); !err.empty())
         r.fail(*v, std::move(err));
       else
         out.base_url = *str;
@@ -84,13 +91,30 @@ void read_llm(reader& r, const node_ref& x, duration handler_timeout,
            "missing required key `base_url`");
   }
   if (auto v = m.get("model")) {
-    if (auto str = r.non_empty_string(*v)) out.model = *str;
+    if (auto str = r.string(*v)) {
+      out.model = *str;
+      if (out.model.empty() != out.base_url.empty())
+        r.fail(*v, out.model.empty()
+                     ? "empty while `base_url` is set; set both or neither"
+                     : "set while `base_url` is empty; set both or neither");
+    }
   } else {
     r.fail(x.pos, join_path(x.path, "model"), "missing required key `model`");
   }
   // Optional: local servers take no key. Empty after ${ENV} means none.
-  if (auto v = m.get("api_key"))
+  if (auto v = m.get("api_key")) {
     if (auto s = r.secret_value(*v)) out.api_key = std::move(*s);
+  } else {
+    // Without `api_key`, the key comes from the environment variable
+    // `api_key_env` names (OPENAI_API_KEY), if it is set.
+    std::string var = "OPENAI_API_KEY";
+    if (auto e = m.get("api_key_env"))
+      if (auto str = r.non_empty_string(*e)) var = *str;
+    if (auto value = std::getenv(var.c_str()); value && *value) {
+      logging::add_secret(value);
+      out.api_key = secret{value};
+    }
+  }
   if (auto v = m.get("system_prompt"))
     if (auto str = r.string(*v)) out.system_prompt = *str;
   if (auto v = m.get("temperature"))

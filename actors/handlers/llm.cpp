@@ -103,6 +103,10 @@ public:
     auto& st = self_->state;
     if (msg.type != "message" || blank(msg.text)) return handler_result{};
     if (!cfg_.trigger_all && !msg.mentions_bot) return handler_result{};
+    if (cfg_.base_url.empty())
+      return handler_result{{"No LLM is set up yet: set `base_url` and "
+                             "`model` of this handler in the config "
+                             "(docs/llm.md), then reload."}};
     auto waiting = st.jobs.size() - st.running;
     if (waiting >= cfg_.queue_limit) {
       ++st.busy;
@@ -319,6 +323,10 @@ llm_handler(self_ptr self, config::llm_settings cfg, config::duration budget,
   self->attach_functor([http] {
     http->shutdown();
   });
+  if (cfg.base_url.empty())
+    logging::log(level::info, "llm", "not_set_up",
+                 {{"path", path},
+                  {"hint", "set settings.base_url and settings.model"}});
   auto impl = std::make_shared<llm_actor>(self, std::move(cfg), budget,
                                           std::move(path));
   return {

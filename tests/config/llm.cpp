@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "caf/test/unit_test.hpp"
@@ -29,21 +30,23 @@ int64_t ns(std::chrono::duration<Rep, Period> d) {
   return std::chrono::duration_cast<duration>(d).count();
 }
 
-// The shipped config with every llm line (`  #- ...` and the lines that
-// follow it starting with `  #`) uncommented, as docs/llm.md says.
+// The shipped config with the two keys docs/llm.md names set.
 std::string dist_with_llm() {
   std::ifstream in{TETHER_SOURCE_DIR "/dist/tether.yaml"};
   std::string line, out;
-  bool in_block = false;
   while (std::getline(in, line)) {
-    if (line.rfind("  #- ", 0) == 0)
-      in_block = true;
-    else if (line.rfind("  #", 0) != 0)
-      in_block = false;
-    if (in_block) line.erase(2, 1);
+    if (line.rfind("      base_url: \"\"", 0) == 0)
+      line = "      base_url: https://api.openai.com/v1";
+    else if (line.rfind("      model: \"\"", 0) == 0)
+      line = "      model: gpt-4o-mini";
     out += line + "\n";
   }
   return out;
+}
+
+std::string dist_as_shipped() {
+  std::ifstream in{TETHER_SOURCE_DIR "/dist/tether.yaml"};
+  return std::string{std::istreambuf_iterator<char>{in}, {}};
 }
 
 } // namespace
@@ -213,7 +216,25 @@ CAF_TEST(missing keys and settings) {
   CAF_CHECK_EQUAL(r.errors.at(0).key_path, "handlers[0].settings");
 }
 
-CAF_TEST(the llm lines of the shipped config work once uncommented) {
+CAF_TEST(the shipped llm is off until base_url and model are set) {
+  unsetenv("OPENAI_API_KEY");
+  auto r = load(dist_as_shipped());
+  if (!r) CAF_FAIL(errors_of(r));
+  auto& s = std::get<llm_settings>(r.config->handlers.at(1).settings);
+  CAF_CHECK(s.base_url.empty());
+  CAF_CHECK(s.model.empty());
+  CAF_CHECK(s.api_key.empty());
+  // One without the other is an error naming the key.
+  r = load(R"(
+handlers:
+  - kind: llm
+    settings: {base_url: "https://api.openai.com/v1", model: ""}
+)");
+  CAF_REQUIRE(!r);
+  CAF_CHECK_EQUAL(r.errors.at(0).key_path, "handlers[0].settings.model");
+}
+
+CAF_TEST(the shipped config works once base_url and model are set) {
   setenv("OPENAI_API_KEY", "sk-test-dist-0123456789", 1);
   auto r = load(dist_with_llm());
   unsetenv("OPENAI_API_KEY");
