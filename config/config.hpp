@@ -81,6 +81,9 @@ struct outbox_section {
   double room_rate = 10;
   /// Replies a room may get at once after a quiet spell.
   size_t room_burst = 5;
+  /// Replies of a room handed to its sender and not yet confirmed, at
+  /// once; 1 sends strictly one after the other.
+  size_t room_window = 4;
   /// A sender that neither confirms nor fails a reply within this long is
   /// assumed lost; the reply is resent (with its idempotency key).
   duration ack_timeout = std::chrono::seconds{60};

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdlib>
+#include <optional>
 
 #include "config/logging.hpp"
 #include "config/message.hpp"
@@ -75,16 +76,21 @@ void read_llm(reader& r, const node_ref& x, duration handler_timeout,
   // Both empty: an llm not set up yet (the shipped config); it answers
   // with a hint instead of calling anything. One without the other is a
   // mistake.
+  // Known only when base_url was read without error: an invalid URL is
+  // reported once, not again as a mismatch with `model`.
+  std::optional<bool> base_url_empty;
   if (auto v = m.get("base_url")) {
     if (auto str = r.string(*v)) {
       while (!str->empty() && str->back() == '/')
         str->pop_back();
       if (str->empty())
-        out.base_url.clear();
+        base_url_empty = true;
       else if (auto err = check_llm_base_url(*str); !err.empty())
         r.fail(*v, std::move(err));
-      else
+      else {
         out.base_url = *str;
+        base_url_empty = false;
+      }
     }
   } else {
     r.fail(x.pos, join_path(x.path, "base_url"),
@@ -93,7 +99,7 @@ void read_llm(reader& r, const node_ref& x, duration handler_timeout,
   if (auto v = m.get("model")) {
     if (auto str = r.string(*v)) {
       out.model = *str;
-      if (out.model.empty() != out.base_url.empty())
+      if (base_url_empty && out.model.empty() != *base_url_empty)
         r.fail(*v, out.model.empty()
                      ? "empty while `base_url` is set; set both or neither"
                      : "set while `base_url` is empty; set both or neither");

@@ -40,7 +40,7 @@ const std::vector<std::string> top_keys = {
 };
 
 const std::vector<std::string> outbox_keys = {
-  "room_rate", "room_burst", "ack_timeout", "max_age",
+  "room_rate", "room_burst", "room_window", "ack_timeout", "max_age",
 };
 
 const std::vector<std::string> daemon_keys = {
@@ -956,6 +956,8 @@ void loader::read_outbox(const node_ref& x) {
     if (auto d = r_.number(*v, 0.01, 1000)) o.room_rate = *d;
   if (auto v = m.get("room_burst"))
     if (auto n = r_.integer(*v, 1, 1000)) o.room_burst = *n;
+  if (auto v = m.get("room_window"))
+    if (auto n = r_.integer(*v, 1, 1000)) o.room_window = *n;
   if (auto v = m.get("ack_timeout"))
     if (auto t = r_.duration_value(*v, false)) o.ack_timeout = *t;
   if (auto v = m.get("max_age"))

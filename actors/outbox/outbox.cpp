@@ -1,6 +1,7 @@
 #include "actors/outbox/outbox.hpp"
 
 #include <algorithm>
+#include <map>
 #include <optional>
 
 #include <caf/send.hpp>
@@ -75,6 +76,7 @@ outbox_book::limits limits_of(const config::tether_config& all) {
   lim.interval = std::chrono::duration_cast<outbox_book::duration>(
     std::chrono::duration<double>{1.0 / cfg.room_rate});
   lim.burst = cfg.room_burst;
+  lim.window = cfg.room_window;
   lim.ack_timeout = cfg.ack_timeout;
   lim.max_attempts = all.store.max_attempts;
   lim.max_age = cfg.max_age;
@@ -92,6 +94,7 @@ struct outbox_state {
   uint64_t dropped = 0;
   uint64_t retried = 0;
   uint64_t volatile_replies = 0;
+  std::map<std::string, time_point> down_logged;
   static inline const char* name = "outbox";
 };
 
@@ -123,7 +126,18 @@ void pump(self_ptr self, runtime_ptr rt) {
   auto& st = self->state;
   auto now = self->clock().now();
   auto step = st.book->poll(now, [&](const std::string& key) {
-    return static_cast<bool>(rt->directory().get(key));
+    if (rt->directory().get(key))
+      return true;
+    // Waiting for a platform that is restarting or parked: said once per
+    // platform and 10 s, not once per reply and attempt.
+    auto& last = st.down_logged[key];
+    if (last == time_point{} || now - last >= std::chrono::seconds{10}) {
+      last = now;
+      logging::log(level::warn, "outbox", "sender_down",
+                   {{"platform", key.substr(7)},
+                    {"depth", std::to_string(st.book->depth())}});
+    }
+    return false;
   });
   for (auto& reply : step.send) {
     auto sender = rt->directory().get("sender:" + reply.platform + ":"

@@ -80,9 +80,10 @@ outbox_book::poll(time_point now,
   return out;
 }
 
-void outbox_book::drop_head(room& r, std::string reason, step& out) {
-  auto id = r.ids.front();
-  r.ids.pop_front();
+void outbox_book::drop(room& r, std::deque<uint64_t>::iterator pos,
+                       std::string reason, step& out) {
+  auto id = *pos;
+  r.ids.erase(pos);
   auto i = items_.find(id);
   if (i == items_.end())
     return;
@@ -97,43 +98,54 @@ void outbox_book::process(
   if (ri == rooms_.end())
     return;
   auto& r = ri->second;
-  if (r.in_flight) {
-    if (now < r.ack_deadline)
-      return; // its own wake-up is scheduled
-    auto& x = items_[r.ids.front()];
-    x.last_error = "no confirmation from the sender in time";
-    x.next_try = now + backoff(x.attempts);
-    r.in_flight = false;
-  }
-  while (!r.ids.empty()) {
-    auto id = r.ids.front();
+  size_t in_flight = 0;
+  for (auto pos = r.ids.begin(); pos != r.ids.end();) {
+    auto id = *pos;
     auto& x = items_[id];
+    if (x.ack_deadline) {
+      if (now < *x.ack_deadline) {
+        ++in_flight;
+        ++pos;
+        continue;
+      }
+      // Silent sender: try again after the backoff, with the same key.
+      x.ack_deadline.reset();
+      x.last_error = "no confirmation from the sender in time";
+      x.next_try = now + backoff(x.attempts);
+    }
     if (now - x.created > limits_.max_age) {
-      drop_head(r, "stale: still unsent after max_age", out);
+      drop(r, pos, "stale: still unsent after max_age", out);
+      pos = r.ids.begin(); // erase moved things; restart the scan
+      in_flight = 0;
       continue;
     }
     if (x.attempts >= limits_.max_attempts) {
-      drop_head(r,
-                "gave up after " + std::to_string(x.attempts) + " attempts: "
-                  + (x.last_error.empty() ? "unknown error" : x.last_error),
-                out);
+      drop(r, pos, "gave up after " + std::to_string(x.attempts)
+                     + " attempts: "
+                     + (x.last_error.empty() ? "unknown error" : x.last_error),
+           out);
+      pos = r.ids.begin();
+      in_flight = 0;
       continue;
     }
+    // The first reply not in flight: everything after it waits for it.
+    if (in_flight >= std::max<size_t>(limits_.window, 1))
+      break;
     if (now < x.next_try) {
       schedule(key, x.next_try);
-      return;
+      break;
     }
     if (!x.slot) {
       auto res = pacer_.acquire_at(key, now);
       if (!res.granted()) {
         schedule(key, now + std::chrono::seconds{1});
-        return;
+        break;
       }
       x.slot = res.at;
     }
     if (now < *x.slot) {
       schedule(key, *x.slot);
-      return;
+      break;
     }
     auto sender = "sender:" + x.reply.platform + ":" + x.reply.bot;
     if (!sender_up(sender)) {
@@ -142,33 +154,42 @@ void outbox_book::process(
                      + " is not running";
       x.next_try = now + backoff(x.attempts);
       schedule(key, x.next_try);
-      return;
+      break;
     }
     ++x.attempts;
     x.slot.reset();
     auto reply = x.reply;
     reply.outbox_id = id;
     out.send.push_back(std::move(reply));
-    r.in_flight = true;
-    r.ack_deadline = now + limits_.ack_timeout;
-    schedule(key, r.ack_deadline);
-    return;
+    x.ack_deadline = now + limits_.ack_timeout;
+    schedule(key, *x.ack_deadline);
+    ++in_flight;
+    ++pos;
   }
-  rooms_.erase(ri);
+  if (r.ids.empty())
+    rooms_.erase(ri);
+}
+
+void outbox_book::forget(uint64_t id, const std::string& key) {
+  auto i = items_.find(id);
+  if (i == items_.end())
+    return;
+  auto ri = rooms_.find(key);
+  if (ri != rooms_.end()) {
+    auto& ids = ri->second.ids;
+    ids.erase(std::find(ids.begin(), ids.end(), id));
+    if (ids.empty())
+      rooms_.erase(ri);
+  }
+  items_.erase(i);
 }
 
 bool outbox_book::sent(uint64_t id, time_point now) {
   auto i = items_.find(id);
-  if (i == items_.end())
+  if (i == items_.end() || !i->second.ack_deadline)
     return false;
   auto key = room_of(i->second.reply);
-  auto ri = rooms_.find(key);
-  if (ri == rooms_.end() || !ri->second.in_flight
-      || ri->second.ids.front() != id)
-    return false;
-  ri->second.ids.pop_front();
-  ri->second.in_flight = false;
-  items_.erase(i);
+  forget(id, key);
   schedule(key, now);
   return true;
 }
@@ -177,22 +198,16 @@ std::optional<outbox_book::dropped>
 outbox_book::failed(uint64_t id, const std::string& error, bool permanent,
                     time_point now) {
   auto i = items_.find(id);
-  if (i == items_.end())
+  if (i == items_.end() || !i->second.ack_deadline)
     return std::nullopt;
   auto key = room_of(i->second.reply);
-  auto ri = rooms_.find(key);
-  if (ri == rooms_.end() || !ri->second.in_flight
-      || ri->second.ids.front() != id)
-    return std::nullopt;
-  auto& r = ri->second;
-  r.in_flight = false;
   schedule(key, now);
   if (permanent) {
     dropped d{id, std::move(i->second.reply), error};
-    r.ids.pop_front();
-    items_.erase(i);
+    forget(id, key);
     return d;
   }
+  i->second.ack_deadline.reset();
   i->second.last_error = error;
   i->second.next_try = now + backoff(i->second.attempts);
   return std::nullopt;

@@ -2,9 +2,11 @@
 // happens when a sender confirms, fails or stays silent. Pure logic with
 // the time passed in; the outbox actor does the messaging around it.
 //
-// Replies of one room leave one at a time and in order: the next goes only
-// after the previous one was confirmed or given up, and no faster than the
-// room's pace. Rooms do not wait for each other.
+// Replies of one room are handed to the sender in order and no faster than
+// the room's pace, at most `window` of them unconfirmed at once (senders
+// keep the order they were given). A reply that has to be tried again
+// holds back the replies after it that were not sent yet, so only a retry
+// can overtake. Rooms do not wait for each other.
 
 #pragma once
 
@@ -36,6 +38,8 @@ public:
     duration ack_timeout = std::chrono::seconds{60};
     size_t max_attempts = 10;
     duration max_age = std::chrono::hours{24};
+    /// Unconfirmed replies per room at once (1 = strictly one by one).
+    size_t window = 4;
   };
 
   /// A reply given up, with the reason for the log.
@@ -103,19 +107,24 @@ private:
     time_point next_try;
     std::optional<time_point> slot;
     std::string last_error;
+    /// Handed to the sender and not confirmed yet, until this deadline.
+    std::optional<time_point> ack_deadline;
   };
 
   struct room {
+    /// Every unconfirmed reply, in order.
     std::deque<uint64_t> ids;
-    bool in_flight = false;
-    time_point ack_deadline;
   };
+
+  /// Ends `id` (sent or dropped): out of its room `key` and of items_.
+  void forget(uint64_t id, const std::string& key);
 
   void schedule(const std::string& key, time_point at);
   void process(const std::string& key, time_point now,
                const std::function<bool(const std::string&)>& sender_up,
                step& out);
-  void drop_head(room& r, std::string reason, step& out);
+  void drop(room& r, std::deque<uint64_t>::iterator pos, std::string reason,
+            step& out);
 
   limits limits_;
   pacing::keyed_pacer pacer_;

@@ -119,11 +119,31 @@ void arm_sweep(self_ptr self) {
   }
 }
 
+// Writes the keys of the messages seen since the last flush to the store.
+void flush_seen(self_ptr self, runtime_ptr rt) {
+  auto& st = self->state;
+  if (st.unsaved.empty())
+    return;
+  if (auto store = rt->directory().get("core/store"))
+    self->send(store, store::store_remember_atom::value,
+               std::move(st.unsaved), int64_t{0});
+  st.unsaved.clear();
+}
+
 // Hands every reply that is now in order to the outbox.
 void release(self_ptr self, runtime_ptr rt, const conversation_key& conv) {
   auto ready = self->state.conversations.take_ready(conv);
   if (ready.empty())
     return;
+  // The keys go to the store before any reply does (the outbox writes
+  // them after this): a reply in the store implies its message's key is,
+  // so a replay after a crash is never answered twice. Messages without
+  // replies keep batching.
+  for (auto& done : ready)
+    if (!done.texts.empty()) {
+      flush_seen(self, rt);
+      break;
+    }
   auto outbox = rt->directory().get("core/outbox");
   for (auto& done : ready) {
     if (done.texts.empty()) {
@@ -283,15 +303,6 @@ void relay(self_ptr self, runtime_ptr rt, const inbound_message& msg,
   self->send(outbox, outbox_atom::value, std::move(out));
 }
 
-void flush_seen(self_ptr self, runtime_ptr rt) {
-  auto& st = self->state;
-  if (st.unsaved.empty())
-    return;
-  if (auto store = rt->directory().get("core/store"))
-    self->send(store, store::store_remember_atom::value,
-               std::move(st.unsaved), int64_t{0});
-  st.unsaved.clear();
-}
 
 // A platform id seen before (a resume replay, a re-delivery, also across
 // restarts via the store) is handled once; messages without an id cannot

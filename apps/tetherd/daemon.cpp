@@ -262,8 +262,9 @@ private:
     auto next = std::make_shared<const config::tether_config>(
       std::move(*loaded.config));
     auto prev = rt_->config();
-    std::vector<std::string> static_paths{"core", "core/router", "platforms",
-                                          "handlers"};
+    std::vector<std::string> static_paths{"core",       "core/store",
+                                          "core/outbox", "core/router",
+                                          "platforms",  "handlers"};
     if (prev->admin.enabled && next->admin.enabled)
       static_paths.push_back("core/admin");
     auto d = config::diff(*prev, *next, static_paths);

@@ -176,11 +176,13 @@ CAF_TEST(the shipped config is valid) {
   CAF_CHECK(cfg.admin.token.empty());
   CAF_REQUIRE_EQUAL(cfg.platforms.size(), 1u);
   CAF_CHECK_EQUAL(cfg.platforms[0].id(), "sandbox:console");
-  CAF_REQUIRE_EQUAL(cfg.handlers.size(), 1u);
+  CAF_REQUIRE_EQUAL(cfg.handlers.size(), 2u);
   CAF_CHECK_EQUAL(cfg.handlers[0].name, "commands");
-  CAF_REQUIRE_EQUAL(cfg.routes.size(), 1u);
+  CAF_CHECK_EQUAL(cfg.handlers[1].name, "llm"); // off: base_url and model ""
+  CAF_REQUIRE_EQUAL(cfg.routes.size(), 2u);
   CAF_CHECK(cfg.routes[0].match.platform == std::string{"sandbox"});
   CAF_CHECK_EQUAL(cfg.routes[0].handlers, strings({"commands"}));
+  CAF_CHECK_EQUAL(cfg.routes[1].handlers, strings({"llm"}));
   CAF_CHECK(cfg.supervision.defaults == supervision::restart_policy{});
 }
 

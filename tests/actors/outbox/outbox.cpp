@@ -34,6 +34,7 @@ struct fixture : test_coordinator_fixture<> {
 outbox:
   room_rate: 2
   room_burst: 1
+  room_window: 1
   ack_timeout: 10s
 store:
   max_attempts: 3

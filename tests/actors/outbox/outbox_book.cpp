@@ -35,6 +35,7 @@ struct fixture {
     lim.ack_timeout = 5s;
     lim.max_attempts = 3;
     lim.max_age = 1h;
+    lim.window = 1;
     return lim;
   }
 
@@ -156,6 +157,29 @@ CAF_TEST(a recovered reply older than max age is dropped as stale) {
   CAF_REQUIRE_EQUAL(s.drops.size(), 1u);
   CAF_CHECK_EQUAL(s.drops[0].reason, "stale: still unsent after max_age");
   CAF_CHECK_EQUAL(book.depth(), 0u);
+}
+
+CAF_TEST(a window lets the next reply go while one is unconfirmed) {
+  auto lim = make_limits();
+  lim.window = 2;
+  outbox_book wide{lim};
+  auto poll_wide = [&](time_point now) {
+    return wide.poll(now, [](const std::string&) { return true; });
+  };
+  wide.add(1, reply_in("r1", "a"), t0, t0);
+  wide.add(2, reply_in("r1", "b"), t0, t0);
+  wide.add(3, reply_in("r1", "c"), t0, t0);
+  // Burst 2: a and b at once; c waits for the window.
+  CAF_CHECK_EQUAL(texts(poll_wide(t0)), (std::vector<std::string>{"a", "b"}));
+  CAF_CHECK(texts(poll_wide(t0 + 1s)).empty());
+  CAF_CHECK(wide.sent(2, t0 + 1s)); // b confirmed before a
+  CAF_CHECK_EQUAL(texts(poll_wide(t0 + 1s)), (std::vector<std::string>{"c"}));
+  // a never confirmed: sent again after ack timeout + backoff, same id.
+  auto s = poll_wide(t0 + 5s);
+  CAF_CHECK(s.send.empty());
+  s = poll_wide(t0 + 6s);
+  CAF_REQUIRE_EQUAL(s.send.size(), 1u);
+  CAF_CHECK_EQUAL(s.send[0].outbox_id, 1u);
 }
 
 CAF_TEST(backoff doubles from one second to a minute) {
