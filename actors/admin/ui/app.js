@@ -308,6 +308,7 @@
       ? node.last_exit_reason + ' (' + duration(node.last_exit_ago_ms) + ' ago)'
       : '';
     r.details.textContent = detailsText(node.details);
+    r.details.title = r.details.textContent;
     r.unresponsive.hidden = !node.unresponsive;
     r.toggle.classList.toggle('leaf', !(node.children && node.children.length));
     updateSpark(r, node);
@@ -365,7 +366,7 @@
       const n = r.node;
       if (n.next_restart_in_ms >= 0) {
         const left = Math.max(0, n.next_restart_in_ms - elapsed);
-        r.countdown.textContent = 'retry in ' + duration(left);
+        r.countdown.textContent = left > 0 ? 'retry in ' + duration(left) : 'retrying…';
       } else {
         r.countdown.textContent = '';
       }
