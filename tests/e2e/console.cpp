@@ -17,6 +17,8 @@
 #include <optional>
 #include <string>
 
+#include <unistd.h>
+
 #include <boost/asio.hpp>
 #include <nlohmann/json.hpp>
 
@@ -78,7 +80,7 @@ struct fixture {
     return "http://127.0.0.1:" + std::to_string(port) + "/";
   }
 
-  bool start() {
+  bool start(const std::string& token = {}) {
     std::ofstream out{file};
     out << "daemon:\n"
            "  log_level: info\n"
@@ -87,9 +89,10 @@ struct fixture {
            "  actor_threads: 2\n"
            "admin:\n"
            "  listen: 127.0.0.1:"
-        << port
-        << "\n"
-           "supervision:\n"
+        << port << "\n";
+    if (!token.empty())
+      out << "  token: ${TETHER_E2E_CONSOLE_TOKEN}\n";
+    out << "supervision:\n"
            "  defaults:\n"
            "    max_restarts: 10000\n"
            "    within: 1m\n"
@@ -117,7 +120,10 @@ struct fixture {
            "  - match: {platform: sandbox}\n"
            "    handler: commands\n";
     out.close();
-    if (!daemon.launch(file, dir.path()))
+    tether::test::tetherd::env_map env;
+    if (!token.empty())
+      env["TETHER_E2E_CONSOLE_TOKEN"] = token;
+    if (!daemon.launch(file, dir.path(), env))
       return false;
     auto ok = daemon.wait([&] { return daemon.stderr_has("admin listening"); },
                           10s);
@@ -272,6 +278,49 @@ CAF_TEST(the web console shows the tree acts on nodes and chats) {
     CAF_CHECK(e.find("Uncaught") == std::string::npos);
   }
   // Every process of the browser is gone once it is closed.
+  CAF_CHECK(browser.close());
+}
+
+CAF_TEST(the web console asks for the token once and then works) {
+  auto chromium = tether::test::find_chromium();
+  if (chromium.empty())
+    CAF_FAIL("chromium is not installed (`make test` installs it; or "
+             "apt-get install chromium, or set TETHER_CHROMIUM)");
+  const std::string token = "console-e2e-token-" + std::to_string(::getpid());
+  CAF_REQUIRE(start(token));
+  if (!browser.launch(chromium, dir.path() + "/chromium"))
+    CAF_FAIL("cannot drive " << chromium << ": " << browser.error());
+  // The page loads without the token; its API calls are refused.
+  CAF_REQUIRE(browser.navigate(url()));
+  CAF_CHECK(browser.wait_true(
+    "!document.getElementById('token-dialog').hidden", 5s));
+  CAF_CHECK(browser.wait_true(row(sandbox) + " === null", 1s));
+  browser.eval("(() => { document.getElementById('token-input').value = "
+               + js(token)
+               + "; document.querySelector('#token-form button[type=submit]')"
+                 ".click(); })()");
+  CAF_CHECK(browser.wait_true(row(sandbox) + "?.dataset.state === 'running'",
+                              10s));
+  CAF_CHECK(browser.wait_true(
+    "document.getElementById('token-dialog').hidden", 2s));
+  CAF_CHECK(browser.wait_true(
+    "sessionStorage.getItem('tether.admin.token') === " + js(token), 2s));
+  CAF_CHECK(browser.wait_true(
+    "document.getElementById('link').textContent === 'live'", 5s));
+  // The chat works with the token too.
+  CAF_REQUIRE(browser.wait_true(
+    "!document.getElementById('chat-input').disabled", 5s));
+  browser.eval("(() => { document.getElementById('chat-input').value = "
+               "'/ping'; document.querySelector('#chat-form "
+               "button[type=submit]').click(); })()");
+  CAF_CHECK(browser.wait_true(
+    "[...document.querySelectorAll('#chat-log li.from-bot .text')]"
+    ".some(x => x.textContent === 'pong')",
+    10s));
+  // Never in the page's address or the log.
+  CAF_CHECK(browser.eval("location.href").value_or(json{}).dump().find(token)
+            == std::string::npos);
+  CAF_CHECK(!daemon.stderr_has(token));
   CAF_CHECK(browser.close());
 }
 
