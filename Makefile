@@ -12,16 +12,28 @@ DEB_PACKAGES := g++ make cmake ccache pkg-config \
   nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev \
   libsimdjson-dev zlib1g-dev libsqlite3-dev prometheus
 
+# Only `make test` needs these (docs/building.md): the browser that drives
+# the admin console's web page in e2e.console.
+TEST_DEB_PACKAGES := chromium
+
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps configure build test run test-asan test-tsan bench format \
-        check-config clean
+.PHONY: all deps test-deps install-packages configure build test run \
+        test-asan test-tsan bench format check-config clean
 
 all: build
 
-# Idempotent: apt-get runs only when a package is missing.
+# Idempotent: apt-get runs only when a package is missing. `make run`
+# installs DEB_PACKAGES only; `make test` also TEST_DEB_PACKAGES.
 deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(DEB_PACKAGES)"
+
+test-deps:
+	@$(MAKE) --no-print-directory install-packages \
+	  PACKAGES="$(TEST_DEB_PACKAGES)"
+
+install-packages:
+	@missing=""; for p in $(PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" \
 	    || missing="$$missing $$p"; \
 	done; \
@@ -40,7 +52,7 @@ configure: deps $(BUILD_DIR)/CMakeCache.txt
 build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-test: build
+test: build test-deps
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
 run: build

@@ -9,12 +9,14 @@
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "actors/admin/assets.hpp"
 #include "actors/admin/auth.hpp"
 #include "actors/admin/json.hpp"
 #include "actors/admin/routes.hpp"
 #include "actors/admin/sse.hpp"
 #include "actors/admin/type_ids.hpp"
 #include "actors/metrics/exposition.hpp"
+#include "actors/sandbox/type_ids.hpp"
 #include "config/listen.hpp"
 #include "config/log_ring.hpp"
 #include "config/logging.hpp"
@@ -42,6 +44,14 @@ constexpr size_t stream_limit = 256 * 1024;
 /// `n` of /api/logs when not given, and of the backlog of a follow.
 constexpr size_t default_lines = 200;
 constexpr size_t default_follow_backlog = 20;
+
+/// Longest line the chat panel may inject, and the longest wait for its
+/// reply.
+constexpr size_t max_say_size = 4096;
+constexpr int64_t max_say_wait_ms = 10'000;
+
+/// `n` of a sandbox transcript when not given (the sandbox keeps 200).
+constexpr size_t default_transcript = 50;
 
 struct admin_state {
   std::shared_ptr<net::http_server> server;
@@ -270,6 +280,30 @@ void get_policies(self_ptr self, const runtime_ptr& rt,
     [call](const std::string& why) { fail(call, 503, why); });
 }
 
+void get_policy(self_ptr self, const runtime_ptr& rt,
+                const admin_options& opts, const admin_call_ptr& call) {
+  auto root = rt->directory().get("root");
+  if (!root) {
+    fail(call, 503, "the supervision tree is not running");
+    return;
+  }
+  auto path = call->target.node;
+  self
+    ->request(root, opts.policy_timeout, supervision::get_policy_atom::value,
+              path)
+    .then(
+      [call, path](const supervision::restart_policy& p) {
+        respond(call, 200, json{{"path", path}, {"policy", policy_json(p)}});
+      },
+      [call, path](caf::error& err) {
+        auto status = status_of(err);
+        fail(call, status,
+             status == 404 ? "no node `" + path + "`"
+                           : "cannot read the policy of `" + path
+                               + "`: " + supervision::describe(err));
+      });
+}
+
 void put_policy(self_ptr self, const runtime_ptr& rt,
                 const admin_options& opts, const admin_call_ptr& call) {
   auto root = rt->directory().get("root");
@@ -453,6 +487,116 @@ void logs(self_ptr self, const admin_call_ptr& call) {
   respond(call, 200, json{{"lines", ring.tail(*n)}});
 }
 
+// -- sandbox chat -------------------------------------------------------------
+
+// The sandbox actor called `name`; answers 404 (not configured) or 503 (not
+// running now) itself when there is none.
+caf::actor find_sandbox(const runtime_ptr& rt, const admin_call_ptr& call) {
+  auto& name = call->target.node;
+  auto path = "platforms/sandbox:" + name;
+  if (auto hdl = rt->directory().get(path))
+    return hdl;
+  for (auto& entry : rt->config()->platforms)
+    if (entry.id() == "sandbox:" + name) {
+      fail(call, 503, "`" + path + "` is not running");
+      return {};
+    }
+  fail(call, 404, "no sandbox platform `" + name + "`");
+  return {};
+}
+
+void sandbox_say(self_ptr self, const runtime_ptr& rt,
+                 const admin_call_ptr& call) {
+  auto body = json::parse(call->request.body, nullptr, false);
+  if (!body.is_object() || !body.contains("text")
+      || !body["text"].is_string()) {
+    fail(call, 400, R"(expected a JSON object {"text": "..."})");
+    return;
+  }
+  auto text = body["text"].get<std::string>();
+  if (text.empty() || text.size() > max_say_size
+      || text.find_first_of("\r\n") != std::string::npos) {
+    fail(call, 400, "text must be one line of 1 to "
+                      + std::to_string(max_say_size) + " bytes");
+    return;
+  }
+  int64_t wait_ms = 0;
+  if (body.contains("wait_ms")) {
+    auto& w = body["wait_ms"];
+    if (!w.is_number_integer() || w.get<int64_t>() < 0
+        || w.get<int64_t>() > max_say_wait_ms) {
+      fail(call, 400, "wait_ms must be an integer from 0 to "
+                        + std::to_string(max_say_wait_ms));
+      return;
+    }
+    wait_ms = w.get<int64_t>();
+  }
+  auto hdl = find_sandbox(rt, call);
+  if (!hdl)
+    return;
+  self
+    ->request(hdl, milliseconds{wait_ms + 500}, sandbox::say_atom::value,
+              std::move(text), wait_ms)
+    .then(
+      [call](std::string& answer) {
+        auto x = json::parse(answer, nullptr, false);
+        if (!x.is_object())
+          x = json::object();
+        x["ok"] = true;
+        respond(call, 200, x);
+      },
+      [call](caf::error& err) {
+        fail(call, status_of(err),
+             "the sandbox did not take the line: "
+               + supervision::describe(err));
+      });
+}
+
+void sandbox_transcript(self_ptr self, const runtime_ptr& rt,
+                        const admin_options& opts,
+                        const admin_call_ptr& call) {
+  auto& query = call->request.query;
+  bool follow = query_flag(query, "follow");
+  auto n = line_count(query, default_transcript);
+  if (!n) {
+    fail(call, 400, "n must be a non-negative integer");
+    return;
+  }
+  auto hdl = find_sandbox(rt, call);
+  if (!hdl)
+    return;
+  auto count = static_cast<uint32_t>(*n);
+  if (!follow) {
+    self
+      ->request(hdl, opts.details_timeout, sandbox::transcript_atom::value,
+                count)
+      .then(
+        [call](std::string& entries) {
+          respond(call, 200,
+                  "{\"entries\":" + logging::redact(entries) + "}");
+        },
+        [call](caf::error& err) {
+          fail(call, status_of(err), "the sandbox did not answer: "
+                                       + supervision::describe(err));
+        });
+    return;
+  }
+  auto stream = call->responder.start_stream(sse_headers());
+  if (!stream.write(": tether sandbox " + call->target.node + "\n\n"))
+    return;
+  auto watch = std::make_shared<sandbox::transcript_watch>();
+  watch->write = [stream](const std::string& entry) mutable {
+    return stream.write(sse_frame("chat", entry));
+  };
+  // The sandbox stopped: the client reconnects to the next incarnation.
+  watch->close = [stream]() mutable { stream.close(); };
+  self
+    ->request(hdl, opts.details_timeout, sandbox::watch_atom::value,
+              std::move(watch), count)
+    .then([self, stream](caf::ok_atom) { self->state.streams.push_back(stream); },
+          [stream](caf::error&) mutable { stream.close(); });
+}
+
 // -- dispatch -----------------------------------------------------------------
 
 struct admin_params {
@@ -471,7 +615,12 @@ void dispatch(self_ptr self, const admin_params& p,
       node_action(self, p.rt, p.opts, call, p.path);
       break;
     case endpoint::policies: get_policies(self, p.rt, p.opts, call); break;
+    case endpoint::get_policy: get_policy(self, p.rt, p.opts, call); break;
     case endpoint::put_policy: put_policy(self, p.rt, p.opts, call); break;
+    case endpoint::sandbox_say: sandbox_say(self, p.rt, call); break;
+    case endpoint::sandbox_transcript:
+      sandbox_transcript(self, p.rt, p.opts, call);
+      break;
     case endpoint::reload: reload(self, p.rt, call, reload_timeout); break;
     case endpoint::events:
       self->state.streams.push_back(
@@ -481,6 +630,7 @@ void dispatch(self_ptr self, const admin_params& p,
     case endpoint::healthz: healthz(self, p.rt, p.opts, call); break;
     case endpoint::readyz: readyz(self, p.rt, p.opts, call); break;
     case endpoint::metrics: metrics(self, p.rt, p.opts, call); break;
+    case endpoint::asset: // answered on the io thread
     case endpoint::none: fail(call, 404, "no such endpoint"); break;
   }
 }
@@ -500,6 +650,19 @@ net::http_server::handler http_handler(caf::actor_addr admin,
       if (!target.allow.empty())
         extra.emplace_back("Allow", target.allow);
       respond(call, target.status, error_body(target.error), extra);
+      return;
+    }
+    if (target.ep == endpoint::asset) {
+      // Static bytes: answered here, no need to bother the actor.
+      auto file = find_asset(target.node);
+      if (!file) {
+        respond(call, 404, error_body("no such file"));
+        return;
+      }
+      net::http_server_response page;
+      page.headers = asset_headers(file->name);
+      page.body = std::string{file->bytes};
+      call->responder.respond(std::move(page));
       return;
     }
     if (needs_token(target.ep)

@@ -9,6 +9,8 @@ namespace {
 
 constexpr std::string_view nodes_prefix = "/api/nodes/";
 constexpr std::string_view policies_prefix = "/api/policies/";
+constexpr std::string_view sandbox_prefix = "/api/sandbox/";
+constexpr std::string_view ui_prefix = "/ui/";
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9')
@@ -93,14 +95,54 @@ route parse_route(std::string_view method, std::string_view path) {
     return r;
   }
   if (path.substr(0, policies_prefix.size()) == policies_prefix) {
-    if (method != "PUT")
-      return not_allowed("PUT");
+    if (method != "PUT" && method != "GET")
+      return not_allowed("GET, PUT");
     auto node = percent_decode(path.substr(policies_prefix.size()));
     if (!node || node->empty())
       return bad_request("malformed node path");
     route r;
-    r.ep = endpoint::put_policy;
+    r.ep = method == "GET" ? endpoint::get_policy : endpoint::put_policy;
     r.node = std::move(*node);
+    return r;
+  }
+  if (path.substr(0, sandbox_prefix.size()) == sandbox_prefix) {
+    auto rest = path.substr(sandbox_prefix.size());
+    auto slash = rest.find('/');
+    if (slash == std::string_view::npos || slash == 0)
+      return bad_request("expected /api/sandbox/NAME/say or /transcript");
+    auto what = rest.substr(slash + 1);
+    auto name = percent_decode(rest.substr(0, slash));
+    if (!name || name->empty() || name->find('/') != std::string::npos)
+      return bad_request("malformed sandbox name");
+    route r;
+    r.node = std::move(*name);
+    if (what == "say") {
+      if (method != "POST")
+        return not_allowed("POST");
+      r.ep = endpoint::sandbox_say;
+    } else if (what == "transcript") {
+      if (method != "GET")
+        return not_allowed("GET");
+      r.ep = endpoint::sandbox_transcript;
+    } else {
+      r.status = 404;
+      r.error = "no such endpoint";
+    }
+    return r;
+  }
+  if (path == "/" || path.substr(0, ui_prefix.size()) == ui_prefix) {
+    auto name = path == "/" ? std::optional<std::string>{"index.html"}
+                            : percent_decode(path.substr(ui_prefix.size()));
+    if (!name || name->empty() || name->find('/') != std::string::npos) {
+      route r;
+      r.error = "no such file";
+      return r;
+    }
+    if (method != "GET")
+      return not_allowed("GET");
+    route r;
+    r.ep = endpoint::asset;
+    r.node = std::move(*name);
     return r;
   }
   route r;
@@ -110,7 +152,8 @@ route parse_route(std::string_view method, std::string_view path) {
 }
 
 bool needs_token(endpoint ep) {
-  return ep != endpoint::healthz && ep != endpoint::readyz;
+  return ep != endpoint::healthz && ep != endpoint::readyz
+         && ep != endpoint::asset;
 }
 
 std::optional<std::string> percent_decode(std::string_view str,

@@ -22,11 +22,20 @@ enum class endpoint {
   healthz,
   readyz,
   metrics,
+  /// A file of the web page (`/` is index.html, `/ui/NAME` is NAME).
+  asset,
+  /// GET /api/policies/{path}: one node's policy.
+  get_policy,
+  /// POST /api/sandbox/{name}/say
+  sandbox_say,
+  /// GET /api/sandbox/{name}/transcript
+  sandbox_transcript,
 };
 
 struct route {
   endpoint ep = endpoint::none;
-  /// Node path of node_action and put_policy (percent-decoded).
+  /// Node path of node_action, get_policy and put_policy, the sandbox name
+  /// of sandbox_*, the file name of asset (percent-decoded).
   std::string node;
   /// `restart`, `stop` or `start` for node_action.
   std::string action;
@@ -41,7 +50,7 @@ struct route {
 route parse_route(std::string_view method, std::string_view path);
 
 /// True for endpoints that need the token (everything under /api/ and
-/// /metrics); /healthz and /readyz never do.
+/// /metrics); /healthz, /readyz and the page's files never do.
 bool needs_token(endpoint ep);
 
 /// Decodes `%XX` escapes; `+` becomes a space only when `plus_is_space`

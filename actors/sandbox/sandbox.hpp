@@ -1,5 +1,7 @@
 // The built-in `sandbox` platform: each line on stdin is a user message,
-// each reply is a line on stdout. Supervised like any other platform.
+// each reply is a line on stdout. Supervised like any other platform. The
+// admin console can inject lines too and follow the conversation (a bounded
+// transcript, see transcript.hpp and docs/admin.md).
 
 #pragma once
 

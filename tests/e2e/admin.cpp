@@ -212,6 +212,67 @@ struct fixture {
 
 const char* const sandbox = "platforms/sandbox:console";
 
+/// An open event stream read as raw text, every step with a deadline.
+class raw_stream {
+public:
+  raw_stream(uint16_t port, const std::string& target) : stream_(io_) {
+    bool done = false;
+    boost::system::error_code err;
+    stream_.async_connect({boost::asio::ip::make_address("127.0.0.1"), port},
+                          [&](boost::system::error_code ec) {
+                            err = ec;
+                            done = true;
+                          });
+    if (!raw::run_until(io_, done, 2000ms, [&] { stream_.close(); }) || err)
+      return;
+    auto req = std::make_shared<std::string>(
+      "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    done = false;
+    boost::asio::async_write(stream_, boost::asio::buffer(*req),
+                             [&](boost::system::error_code ec, size_t) {
+                               err = ec;
+                               done = true;
+                             });
+    ok_ = raw::run_until(io_, done, 2000ms, [&] { stream_.close(); }) && !err;
+  }
+
+  /// Reads until the text so far contains `needle` (or `timeout`).
+  bool read_until(const std::string& needle, std::chrono::milliseconds timeout) {
+    auto deadline = steady_clock::now() + timeout;
+    while (ok_ && text.find(needle) == std::string::npos) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - steady_clock::now());
+      if (left.count() <= 0)
+        return false;
+      bool done = false;
+      boost::system::error_code err;
+      size_t n = 0;
+      stream_.async_read_some(boost::asio::buffer(buf_),
+                              [&](boost::system::error_code ec, size_t k) {
+                                err = ec;
+                                n = k;
+                                done = true;
+                              });
+      if (!raw::run_until(io_, done, left, [&] { stream_.close(); }) || err) {
+        ended = done && err == boost::asio::error::eof;
+        ok_ = false;
+      }
+      text.append(buf_, n);
+    }
+    return text.find(needle) != std::string::npos;
+  }
+
+  std::string text;
+  /// The server closed the stream.
+  bool ended = false;
+
+private:
+  boost::asio::io_context io_;
+  boost::beast::tcp_stream stream_;
+  char buf_[4096];
+  bool ok_ = false;
+};
+
 } // namespace
 
 CAF_TEST_FIXTURE_SCOPE(admin_tests, fixture)
@@ -465,6 +526,106 @@ CAF_TEST(logs come from the ring and can be followed) {
   CAF_CHECK(seen);
   tail->signal(SIGTERM);
   tail->wait_exit(deadline_in(2s));
+}
+
+CAF_TEST(the web page is served without a token and with strict headers) {
+  const std::string token = "adm-page-token-" + std::to_string(::getpid());
+  config_options opts;
+  opts.token = "${TETHER_E2E_ADMIN_TOKEN}";
+  CAF_REQUIRE(start(opts, {{"TETHER_E2E_ADMIN_TOKEN", token}}));
+  auto page = get("/");
+  CAF_CHECK_EQUAL(page.status(), 200u);
+  CAF_CHECK_EQUAL(page.header("Content-Type"), "text/html; charset=utf-8");
+  CAF_CHECK_EQUAL(page.header("Cache-Control"), "no-cache");
+  auto csp = page.header("Content-Security-Policy");
+  CAF_CHECK(csp.find("default-src 'self'") != std::string::npos);
+  CAF_CHECK(csp.find("unsafe") == std::string::npos);
+  CAF_CHECK_EQUAL(page.header("X-Content-Type-Options"), "nosniff");
+  auto& html = page.res.body();
+  CAF_CHECK(html.find("<script src=\"/ui/app.js\"") != std::string::npos);
+  // No inline script or handler: the CSP would block them.
+  CAF_CHECK(html.find("<script>") == std::string::npos);
+  CAF_CHECK(html.find(" onclick=") == std::string::npos);
+  auto js = get("/ui/app.js");
+  CAF_CHECK_EQUAL(js.status(), 200u);
+  CAF_CHECK_EQUAL(js.header("Content-Type"),
+                  "text/javascript; charset=utf-8");
+  CAF_CHECK(js.res.body().find("/api/events") != std::string::npos);
+  auto css = get("/ui/style.css");
+  CAF_CHECK_EQUAL(css.status(), 200u);
+  CAF_CHECK_EQUAL(css.header("Content-Type"), "text/css; charset=utf-8");
+  CAF_CHECK_EQUAL(get("/ui/nope.js").status(), 404u);
+  CAF_CHECK_EQUAL(post("/").status(), 405u);
+  // The page loads; what it asks for needs the token.
+  CAF_CHECK_EQUAL(get("/api/tree").status(), 401u);
+  CAF_CHECK_EQUAL(get("/api/sandbox/console/transcript").status(), 401u);
+  CAF_CHECK_EQUAL(get("/api/tree", token).status(), 200u);
+}
+
+CAF_TEST(the sandbox chat api injects lines and shows the conversation) {
+  CAF_REQUIRE(start());
+  CAF_REQUIRE(wait_state(sandbox, "running"));
+  auto say = [&](const std::string& body) {
+    return api(http::verb::post, "/api/sandbox/console/say", body);
+  };
+  auto res = say(R"({"text": "/ping", "wait_ms": 5000})");
+  CAF_CHECK_EQUAL(res.status(), 200u);
+  CAF_CHECK_EQUAL(res.body["ok"], true);
+  CAF_REQUIRE_EQUAL(res.body["replies"].size(), 1u);
+  CAF_CHECK_EQUAL(res.body["replies"][0]["text"], "pong");
+  CAF_CHECK_EQUAL(res.body["replies"][0]["reply_to"], res.body["id"]);
+  // stdout still carries every reply.
+  CAF_CHECK(daemon.proc()
+              .read_line_until(process::stream::out, contains("pong"),
+                               deadline_in(2s))
+              .has_value());
+  // Without a wait the answer comes at once; the reply follows later.
+  res = say(R"({"text": "/ping"})");
+  CAF_CHECK_EQUAL(res.status(), 200u);
+  CAF_CHECK_EQUAL(res.body["replies"].size(), 0u);
+  CAF_CHECK(daemon.wait(
+    [&] {
+      auto t = get("/api/sandbox/console/transcript?n=4");
+      return t.status() == 200 && t.body["entries"].size() == 4
+             && t.body["entries"][3]["text"] == "pong";
+    },
+    5s));
+  auto t = get("/api/sandbox/console/transcript?n=4");
+  CAF_REQUIRE_EQUAL(t.body["entries"].size(), 4u);
+  CAF_CHECK_EQUAL(t.body["entries"][0]["from"], "user");
+  CAF_CHECK_EQUAL(t.body["entries"][0]["via"], "console");
+  CAF_CHECK_EQUAL(t.body["entries"][1]["from"], "bot");
+  // A follower gets the backlog, then lines typed on stdin too.
+  raw_stream follow{port, "/api/sandbox/console/transcript?follow=1&n=1"};
+  CAF_CHECK(follow.read_until("event: chat", 2s));
+  CAF_CHECK(follow.text.find("text/event-stream") != std::string::npos);
+  CAF_CHECK(daemon.proc().send_line("hello from stdin", deadline_in(1s)));
+  CAF_CHECK(follow.read_until("hello from stdin", 3s));
+  CAF_CHECK(follow.text.find(R"("via":"stdin")") != std::string::npos);
+  // Bad input and unknown sandboxes.
+  CAF_CHECK_EQUAL(say("not json").status(), 400u);
+  CAF_CHECK_EQUAL(say(R"({"text": ""})").status(), 400u);
+  CAF_CHECK_EQUAL(say(R"({"text": "a\nb"})").status(), 400u);
+  CAF_CHECK_EQUAL(say(R"({"text": "x", "wait_ms": -1})").status(), 400u);
+  res = api(http::verb::post, "/api/sandbox/nope/say", R"({"text": "x"})");
+  CAF_CHECK_EQUAL(res.status(), 404u);
+  CAF_CHECK_EQUAL(res.body["error"], "no sandbox platform `nope`");
+  // A stopped sandbox is 503, and its followers are let go.
+  CAF_CHECK_EQUAL(post(std::string{"/api/nodes/"} + sandbox + "/stop")
+                    .status(),
+                  200u);
+  CAF_CHECK_EQUAL(say(R"({"text": "/ping"})").status(), 503u);
+  CAF_CHECK(!follow.read_until("never-there", 2s));
+  CAF_CHECK(follow.ended);
+}
+
+CAF_TEST(one policy can be read) {
+  CAF_REQUIRE(start());
+  auto res = get(std::string{"/api/policies/"} + sandbox);
+  CAF_CHECK_EQUAL(res.status(), 200u);
+  CAF_CHECK_EQUAL(res.body["path"], sandbox);
+  CAF_CHECK_EQUAL(res.body["policy"]["max_restarts"], 10000);
+  CAF_CHECK_EQUAL(get("/api/policies/platforms/nope:x").status(), 404u);
 }
 
 CAF_TEST(health probes answer) {

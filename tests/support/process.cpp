@@ -33,7 +33,10 @@ void close_fd(int& fd) {
 // have threads, and one of them may hold the malloc lock at fork time.
 [[noreturn]] void exec_child(const char* path, char* const* argv,
                              char* const* envp, const char* cwd, pid_t parent,
-                             const int (&fds)[3], int report_fd) {
+                             const int (&fds)[3], int report_fd,
+                             bool own_group) {
+  if (own_group)
+    ::setpgid(0, 0);
   // A crashed test runner must not leave daemons behind.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != parent) ::_exit(127);
@@ -127,9 +130,13 @@ process::process(options opts) {
   if (pid == 0) {
     const int child_fds[3] = {in[0], out[1], err[1]};
     exec_child(argv[0], argv.data(), envp.data(), cwd, parent, child_fds,
-               report[1]);
+               report[1], opts.own_group);
   }
   pid_ = pid;
+  own_group_ = opts.own_group;
+  // Also here, so that the group exists whichever side runs first.
+  if (own_group_)
+    ::setpgid(pid, pid);
   close_fd(in[0]);
   close_fd(out[1]);
   close_fd(err[1]);
@@ -168,6 +175,9 @@ process::process(options opts) {
 }
 
 process::~process() {
+  // The group may outlive its leader: helpers are killed in any case.
+  if (pid_ > 0 && own_group_)
+    ::kill(-pid_, SIGKILL);
   if (pid_ > 0 && !try_reap()) {
     ::kill(pid_, SIGKILL);
     // SIGKILL cannot be ignored, so this wait ends.
@@ -259,6 +269,11 @@ std::optional<std::string> process::read_line(stream s, time_point deadline) {
 bool process::signal(int sig) {
   if (pid_ <= 0 || reaped_) return false;
   return ::kill(pid_, sig) == 0;
+}
+
+bool process::signal_group(int sig) {
+  if (pid_ <= 0 || !own_group_) return false;
+  return ::kill(-pid_, sig) == 0;
 }
 
 std::optional<int> process::wait_exit(time_point deadline) {

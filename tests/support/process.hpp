@@ -38,12 +38,17 @@ public:
     std::map<std::string, std::optional<std::string>> env;
     /// Working directory of the child (empty: inherit).
     std::string cwd;
+    /// Starts the child in a process group of its own; signals and the
+    /// final SIGKILL then reach everything it started too (a browser and
+    /// its helper processes).
+    bool own_group = false;
   };
 
   /// Starts the child. Check `started()`: fork or exec may fail.
   explicit process(options opts);
 
-  /// SIGKILLs and reaps a child that is still running.
+  /// SIGKILLs and reaps a child that is still running (and its whole
+  /// group, with `own_group`).
   ~process();
 
   process(const process&) = delete;
@@ -86,6 +91,10 @@ public:
   /// Sends `sig` to the child; false if it is gone.
   bool signal(int sig);
 
+  /// Sends `sig` to the child's process group (`own_group` only); false
+  /// if none of it is left.
+  bool signal_group(int sig);
+
   /// Waits for the child to exit and for its output to end; returns the
   /// exit code (128 + N when killed by signal N), or nullopt when the child
   /// is still running at `deadline`.
@@ -127,6 +136,7 @@ private:
   bool try_reap();
 
   pid_t pid_ = -1;
+  bool own_group_ = false;
   bool reaped_ = false;
   int status_ = 0;
   int in_fd_ = -1;

@@ -31,11 +31,24 @@ CAF_TEST(a wrong method is 405 with the allowed one) {
   CAF_CHECK_EQUAL(r.allow, "POST");
   r = parse_route("POST", "/api/policies/core/router");
   CAF_CHECK_EQUAL(r.status, 405);
-  CAF_CHECK_EQUAL(r.allow, "PUT");
+  CAF_CHECK_EQUAL(r.allow, "GET, PUT");
+  r = parse_route("GET", "/api/sandbox/console/say");
+  CAF_CHECK_EQUAL(r.status, 405);
+  CAF_CHECK_EQUAL(r.allow, "POST");
+  r = parse_route("POST", "/api/sandbox/console/transcript");
+  CAF_CHECK_EQUAL(r.status, 405);
+  CAF_CHECK_EQUAL(r.allow, "GET");
+  r = parse_route("POST", "/");
+  CAF_CHECK_EQUAL(r.status, 405);
+  CAF_CHECK_EQUAL(r.allow, "GET");
 }
 
 CAF_TEST(unknown paths are 404) {
-  CAF_CHECK_EQUAL(parse_route("GET", "/").status, 404);
+  CAF_CHECK_EQUAL(parse_route("GET", "/index.html").status, 404);
+  CAF_CHECK_EQUAL(parse_route("GET", "/ui/").status, 404);
+  CAF_CHECK_EQUAL(parse_route("GET", "/ui/a/b.js").status, 404);
+  CAF_CHECK_EQUAL(parse_route("GET", "/api/sandbox/console/shout").status,
+                  404);
   CAF_CHECK_EQUAL(parse_route("GET", "/api").status, 404);
   CAF_CHECK_EQUAL(parse_route("GET", "/api/treex").status, 404);
   CAF_CHECK(parse_route("GET", "/api/treex").ep == endpoint::none);
@@ -63,6 +76,35 @@ CAF_TEST(node paths are percent decoded) {
   r = parse_route("PUT", "/api/policies/platforms/sandbox%3aconsole");
   CAF_CHECK(r.ep == endpoint::put_policy);
   CAF_CHECK_EQUAL(r.node, "platforms/sandbox:console");
+}
+
+CAF_TEST(the page is served at the root and under ui) {
+  auto r = parse_route("GET", "/");
+  CAF_CHECK(r.ep == endpoint::asset);
+  CAF_CHECK_EQUAL(r.node, "index.html");
+  r = parse_route("GET", "/ui/app.js");
+  CAF_CHECK(r.ep == endpoint::asset);
+  CAF_CHECK_EQUAL(r.node, "app.js");
+  r = parse_route("GET", "/ui/style.css");
+  CAF_CHECK(r.ep == endpoint::asset);
+  CAF_CHECK_EQUAL(r.node, "style.css");
+}
+
+CAF_TEST(one policy can be read) {
+  auto r = parse_route("GET", "/api/policies/platforms/sandbox%3Aconsole");
+  CAF_CHECK(r.ep == endpoint::get_policy);
+  CAF_CHECK_EQUAL(r.node, "platforms/sandbox:console");
+}
+
+CAF_TEST(sandbox endpoints name the sandbox) {
+  auto r = parse_route("POST", "/api/sandbox/console/say");
+  CAF_CHECK(r.ep == endpoint::sandbox_say);
+  CAF_CHECK_EQUAL(r.node, "console");
+  r = parse_route("GET", "/api/sandbox/my%20bot/transcript");
+  CAF_CHECK(r.ep == endpoint::sandbox_transcript);
+  CAF_CHECK_EQUAL(r.node, "my bot");
+  CAF_CHECK_EQUAL(parse_route("POST", "/api/sandbox/say").status, 400);
+  CAF_CHECK_EQUAL(parse_route("POST", "/api/sandbox/a%2Fb/say").status, 400);
 }
 
 CAF_TEST(malformed node requests are 400) {
@@ -99,6 +141,10 @@ CAF_TEST(query values and flags) {
 CAF_TEST(health probes need no token and everything else does) {
   CAF_CHECK(!needs_token(endpoint::healthz));
   CAF_CHECK(!needs_token(endpoint::readyz));
+  CAF_CHECK(!needs_token(endpoint::asset));
+  CAF_CHECK(needs_token(endpoint::sandbox_say));
+  CAF_CHECK(needs_token(endpoint::sandbox_transcript));
+  CAF_CHECK(needs_token(endpoint::get_policy));
   CAF_CHECK(needs_token(endpoint::tree));
   CAF_CHECK(needs_token(endpoint::reload));
   CAF_CHECK(needs_token(endpoint::metrics));
