@@ -30,14 +30,6 @@ using message_ptr = std::shared_ptr<const inbound_message>;
 // re-deliveries arrive within minutes, far inside this window.
 constexpr size_t seen_capacity = 100'000;
 
-// New keys are written to the store in batches: at most this many, at
-// least every flush_interval. A crash loses the keys of the last interval,
-// which matters only if a replay of exactly those arrives after it.
-constexpr size_t seen_batch = 256;
-constexpr auto flush_interval = std::chrono::milliseconds{200};
-
-using flush_seen_atom = caf::atom_constant<caf::atom("flushseen")>;
-
 struct pending_call {
   std::string handler;
   time_point started;
@@ -73,7 +65,6 @@ struct router_state {
   conversation_book conversations;
   seen_window seen{seen_capacity};
   std::vector<std::string> unsaved;
-  bool flush_armed = false;
   std::unordered_map<std::string, handler_lane> lanes;
   // Handler deadlines are kept here and checked by one timer for the
   // earliest of them, instead of a CAF request timeout per call: those go
@@ -119,7 +110,11 @@ void arm_sweep(self_ptr self) {
   }
 }
 
-// Writes the keys of the messages seen since the last flush to the store.
+std::string seen_key(const inbound_message& msg) {
+  return msg.platform + ':' + msg.bot + ':' + msg.type + ':' + msg.id;
+}
+
+// Writes the keys of the answered messages not written yet to the store.
 void flush_seen(self_ptr self, runtime_ptr rt) {
   auto& st = self->state;
   if (st.unsaved.empty())
@@ -135,15 +130,16 @@ void release(self_ptr self, runtime_ptr rt, const conversation_key& conv) {
   auto ready = self->state.conversations.take_ready(conv);
   if (ready.empty())
     return;
-  // The keys go to the store before any reply does (the outbox writes
-  // them after this): a reply in the store implies its message's key is,
-  // so a replay after a crash is never answered twice. Messages without
-  // replies keep batching.
+  // The keys of answered messages go to the store before their replies do
+  // (the outbox writes those after this): a reply in the store implies its
+  // message's key is, so a replay after a crash is never answered twice.
+  // Unanswered messages are not written at all: handling one again after
+  // a crash answers it at most once, and a flood of chatter costs the
+  // store nothing.
   for (auto& done : ready)
-    if (!done.texts.empty()) {
-      flush_seen(self, rt);
-      break;
-    }
+    if (!done.texts.empty() && !done.msg->id.empty())
+      self->state.unsaved.push_back(seen_key(*done.msg));
+  flush_seen(self, rt);
   auto outbox = rt->directory().get("core/outbox");
   for (auto& done : ready) {
     if (done.texts.empty()) {
@@ -307,21 +303,10 @@ void relay(self_ptr self, runtime_ptr rt, const inbound_message& msg,
 // A platform id seen before (a resume replay, a re-delivery, also across
 // restarts via the store) is handled once; messages without an id cannot
 // be told apart and always pass.
-bool first_time(self_ptr self, runtime_ptr rt, const inbound_message& msg) {
+bool first_time(self_ptr self, const inbound_message& msg) {
   if (msg.id.empty())
     return true;
-  auto key = msg.platform + ':' + msg.bot + ':' + msg.type + ':' + msg.id;
-  auto& st = self->state;
-  if (!st.seen.insert(key))
-    return false;
-  st.unsaved.push_back(std::move(key));
-  if (st.unsaved.size() >= seen_batch) {
-    flush_seen(self, rt);
-  } else if (!st.flush_armed) {
-    st.flush_armed = true;
-    self->delayed_send(self, flush_interval, flush_seen_atom::value);
-  }
-  return true;
+  return self->state.seen.insert(seen_key(msg));
 }
 
 // Keys remembered before a restart, so a resume replay after a crash is
@@ -356,7 +341,7 @@ void on_inbound(self_ptr self, runtime_ptr rt, inbound_message& msg) {
                   {"id", msg.id}});
     return;
   }
-  if (!first_time(self, rt, msg)) {
+  if (!first_time(self, msg)) {
     ++st.duplicates;
     metrics::router_dropped().with({"duplicate"}).inc();
     logging::log(level::debug, "router", "duplicate",
@@ -404,10 +389,6 @@ caf::behavior router(self_ptr self, runtime_ptr rt, std::string path) {
   preload_seen(self, rt);
   return {
     [=](inbound_atom, inbound_message& msg) { on_inbound(self, rt, msg); },
-    [=](flush_seen_atom) {
-      self->state.flush_armed = false;
-      flush_seen(self, rt);
-    },
     [=](sweep_atom) {
       auto& st = self->state;
       auto now = self->clock().now();
