@@ -11,10 +11,4 @@ std::string to_string(outbox_state x) {
   return "unknown";
 }
 
-std::string make_idempotency_key(const std::string& platform,
-                                 const std::string& bot,
-                                 const std::string& reply_to, uint32_t seq) {
-  return platform + ":" + bot + ":" + reply_to + ":" + std::to_string(seq);
-}
-
 } // namespace tether::store

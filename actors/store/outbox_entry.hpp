@@ -58,10 +58,4 @@ typename Inspector::result_type inspect(Inspector& f, outbox_entry& x) {
            x.last_error, x.sent_ms);
 }
 
-/// The idempotency key the router uses for the `seq`th reply to an inbound
-/// message: `<platform>:<bot>:<reply_to>:<seq>`.
-std::string make_idempotency_key(const std::string& platform,
-                                 const std::string& bot,
-                                 const std::string& reply_to, uint32_t seq);
-
 } // namespace tether::store
